@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { CoreModule } from '@nixflex/common';
+import { AgentsModule } from './agents/agents.module';
+import { AuthModule } from './auth/auth.module';
+import { AUTH_ENTITIES } from './auth/entities';
+import { HealthController } from './health/health.controller';
+import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
+import { SmsModule } from './sms/sms.module';
+
+@Module({
+  imports: [
+    CoreModule.forService({ service: 'gateway', entities: AUTH_ENTITIES }),
+    AuthModule,
+    AgentsModule,
+    PhoneNumbersModule,
+    SmsModule,
+  ],
+  controllers: [HealthController],
+})
+export class AppModule {}

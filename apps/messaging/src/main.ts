@@ -1,0 +1,4 @@
+import { bootstrapMicroservice } from '@nixflex/common';
+import { AppModule } from './app.module';
+
+void bootstrapMicroservice('messaging', AppModule);

@@ -1,0 +1,21 @@
+import type { MessagingCommandMap, MessagingEventMap } from './messaging';
+import type { NumbersCommandMap, NumbersEventMap } from './numbers';
+import type { SystemCommandMap, SystemEventMap } from './system';
+import type { WebhooksCommandMap, WebhooksEventMap } from './webhooks';
+
+export * from './system';
+export * from './numbers';
+export * from './messaging';
+export * from './webhooks';
+export * from './pagination';
+
+/** Every command (request/reply) routing key, typed to its request and response. */
+export type CommandMap = SystemCommandMap & NumbersCommandMap & MessagingCommandMap & WebhooksCommandMap;
+/** Every event routing key, typed to its payload. */
+export type EventMap = SystemEventMap & NumbersEventMap & MessagingEventMap & WebhooksEventMap;
+
+export type CommandKey = keyof CommandMap & string;
+export type CommandRequest<K extends CommandKey> = CommandMap[K] extends { request: infer R } ? R : never;
+export type CommandResponse<K extends CommandKey> = CommandMap[K] extends { response: infer R } ? R : never;
+export type EventKey = keyof EventMap & string;
+export type EventPayload<K extends EventKey> = EventMap[K];

@@ -1,0 +1,75 @@
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { ServiceName } from '../broker/topology';
+import { InboxEntry } from './inbox.entity';
+import { OutboxMessage } from './outbox.entity';
+
+/** Each service owns one Postgres schema, named after it, and writes only there. */
+export function schemaFor(service: ServiceName): string {
+  return service;
+}
+
+/** Compiled migrations of a service: dist/apps/<service>/src/migrations/*.js */
+export function migrationsGlob(service: ServiceName): string {
+  return path.resolve(__dirname, '../../../../apps', service, 'src/migrations/*.js');
+}
+
+export interface DataSourceOptions {
+  service: ServiceName;
+  databaseUrl: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities?: MixedList<Function | string | EntitySchema>;
+  poolSize?: number;
+}
+
+export function createDataSource(opts: DataSourceOptions): DataSource {
+  const schema = schemaFor(opts.service);
+  return new DataSource({
+    type: 'postgres',
+    url: opts.databaseUrl,
+    schema,
+    entities: [OutboxMessage, InboxEntry, ...((opts.entities as unknown[]) ?? [])] as any,
+    migrations: [migrationsGlob(opts.service)],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: ['error'],
+    extra: { max: opts.poolSize ?? 10, application_name: `nixflex-${opts.service}` },
+  });
+}
+
+/**
+ * Runs a service's pending migrations under a Postgres advisory lock, so
+ * several instances starting at once migrate one after another, not together.
+ */
+export async function migrate(service: ServiceName, databaseUrl: string): Promise<string[]> {
+  const lock = new Client({ connectionString: databaseUrl, application_name: `nixflex-migrate-${service}` });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`nixflex-migrations:${service}`]);
+    await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schemaFor(service)}"`);
+    const ds = createDataSource({ service, databaseUrl, poolSize: 2 });
+    await ds.initialize();
+    try {
+      const ran = await ds.runMigrations({ transaction: 'each' });
+      return ran.map((m) => m.name);
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`nixflex-migrations:${service}`]).catch(() => 0);
+    await lock.end();
+  }
+}
+
+/** Reverts the last migration of a service (the `down` of each migration is real). */
+export async function revertLast(service: ServiceName, databaseUrl: string): Promise<void> {
+  const ds = createDataSource({ service, databaseUrl, poolSize: 2 });
+  await ds.initialize();
+  try {
+    await ds.undoLastMigration({ transaction: 'each' });
+  } finally {
+    await ds.destroy();
+  }
+}

@@ -1,0 +1,5 @@
+export * from './data-source';
+export * from './outbox.entity';
+export * from './inbox.entity';
+export * from './outbox';
+export * from './outbox-inbox.migration';

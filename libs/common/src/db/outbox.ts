@@ -1,0 +1,130 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { BrokerClient } from '../broker/broker-client';
+import type { EventKey, EventPayload } from '../contracts';
+
+const BATCH = 200;
+
+/**
+ * Transactional outbox. `add` inserts the event in the caller's transaction;
+ * the relay publishes committed rows with publisher confirms and deletes them
+ * only after the broker confirmed. A crash between the two republishes the
+ * row with the same message id, which consumers de-duplicate (inbox).
+ */
+@Injectable()
+export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Outbox');
+  private running = false;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly broker: BrokerClient,
+    private readonly schema: string,
+    private readonly pollMs = 250,
+  ) {}
+
+  async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
+    const id = randomUUID();
+    await manager.query(`INSERT INTO "${this.schema}"."outbox" (id, routing_key, payload) VALUES ($1, $2, $3)`, [
+      id,
+      key,
+      JSON.stringify(payload),
+    ]);
+    return id;
+  }
+
+  /** Call after committing a transaction that added events, for low latency. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    setImmediate(() => void this.drain());
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const backoff = this.failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** this.failures, 5000);
+    this.timer = setTimeout(() => {
+      void this.drain().finally(() => this.schedule());
+    }, backoff);
+    this.timer.unref();
+  }
+
+  async drain(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return 0;
+    }
+    this.running = true;
+    let total = 0;
+    try {
+      do {
+        this.again = false;
+        let n: number;
+        do {
+          n = await this.publishBatch();
+          total += n;
+        } while (n === BATCH);
+      } while (this.again);
+      this.failures = 0;
+    } catch (err) {
+      this.failures = Math.min(this.failures + 1, 6);
+      if (this.failures === 1) this.logger.warn(`outbox relay paused: ${(err as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+    return total;
+  }
+
+  private publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (m) => {
+      const rows: { id: string; routing_key: string; payload: unknown }[] = await m.query(
+        `SELECT id, routing_key, payload FROM "${this.schema}"."outbox"
+         ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      );
+      if (rows.length === 0) return 0;
+      await Promise.all(
+        rows.map((r) =>
+          this.broker.publishRawEvent(r.routing_key, Buffer.from(JSON.stringify(r.payload)), { messageId: r.id }),
+        ),
+      );
+      await m.query(`DELETE FROM "${this.schema}"."outbox" WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+}
+
+/**
+ * Records that `handler` consumed `messageId`, in the caller's transaction.
+ * Returns false when it was already consumed: the caller then does nothing.
+ */
+export async function claimInbox(
+  manager: EntityManager,
+  schema: string,
+  messageId: string,
+  handler: string,
+): Promise<boolean> {
+  if (!messageId) return true;
+  const rows: unknown[] = await manager.query(
+    `INSERT INTO "${schema}"."inbox" (message_id, handler) VALUES ($1, $2)
+     ON CONFLICT DO NOTHING RETURNING message_id`,
+    [messageId, handler],
+  );
+  return rows.length > 0;
+}
