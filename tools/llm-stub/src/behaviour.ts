@@ -20,7 +20,7 @@ export function applyBehaviour(current: Behaviour, patch: Record<string, unknown
   if ('reply' in patch) {
     if (patch.reply !== null && typeof patch.reply !== 'string')
       throw new BehaviourError('reply must be a string or null');
-    next.reply = patch.reply as string | null;
+    next.reply = patch.reply;
   }
   if ('fail' in patch) {
     const fail = patch.fail as Record<string, unknown> | null;
