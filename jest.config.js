@@ -10,7 +10,7 @@ const common = {
     '^@nixflex/common$': '<rootDir>/libs/common/src',
     '^@nixflex/common/(.*)$': '<rootDir>/libs/common/src/$1',
   },
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', diagnostics: false }] },
 };
 
 module.exports = {

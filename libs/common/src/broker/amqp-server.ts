@@ -25,7 +25,7 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage]> {
     return (this.message.properties.messageId as string | undefined) ?? '';
   }
   get routingKey(): string {
-    return this.message.fields.routingKey;
+    return routingKeyOf(this.message);
   }
   get attempt(): number {
     return Number(this.message.properties.headers?.[HEADER_ATTEMPTS] ?? 0) + 1;
@@ -154,7 +154,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   }
 
   private async onEvent(ch: Channel, msg: ConsumeMessage): Promise<void> {
-    const key = msg.fields.routingKey;
+    const key = routingKeyOf(msg);
     const handler = this.getHandlerByPattern(key);
     if (!handler) {
       await this.deadLetter(ch, msg, `no handler for event ${key}`);
@@ -176,9 +176,9 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       if (error.code !== 'internal_error' && error.code !== 'service_unavailable') {
         await this.deadLetter(ch, msg, `${error.code}: ${error.message}`);
       } else if (attempt >= this.options.maxAttempts) {
-        await this.deadLetter(ch, msg, `failed ${attempt} times: ${error.message}`);
+        await this.deadLetter(ch, msg, `failed ${attempt} times: ${error.internal ?? error.message}`);
       } else {
-        await this.retry(ch, msg, attempt, error.message);
+        await this.retry(ch, msg, attempt, error.internal ?? error.message);
       }
     }
   }
@@ -189,7 +189,12 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       await this.broker.publish('', this.broker.topology.retryQueue(this.options.service), msg.content, {
         ...msg.properties,
         expiration: String(Math.round(delay * (0.8 + Math.random() * 0.4))),
-        headers: { ...msg.properties.headers, [HEADER_ATTEMPTS]: attempt, [HEADER_ERROR]: reason.slice(0, 500) },
+        headers: {
+          ...msg.properties.headers,
+          [HEADER_ATTEMPTS]: attempt,
+          [HEADER_ERROR]: reason.slice(0, 500),
+          [HEADER_ORIGINAL_ROUTING_KEY]: routingKeyOf(msg),
+        },
       });
       ch.ack(msg);
     } catch {
@@ -198,7 +203,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   }
 
   private async deadLetter(ch: Channel, msg: ConsumeMessage, reason: string): Promise<void> {
-    this.logger.warn(`dead-lettering ${msg.fields.routingKey} (${msg.properties.messageId}): ${reason}`);
+    this.logger.warn(`dead-lettering ${routingKeyOf(msg)} (${msg.properties.messageId}): ${reason}`);
     try {
       await this.broker.publish('', this.broker.topology.deadQueue(this.options.service), msg.content, {
         ...msg.properties,
@@ -206,7 +211,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
         headers: {
           ...msg.properties.headers,
           [HEADER_ERROR]: reason.slice(0, 500),
-          [HEADER_ORIGINAL_ROUTING_KEY]: msg.fields.routingKey,
+          [HEADER_ORIGINAL_ROUTING_KEY]: routingKeyOf(msg),
         },
       });
       ch.ack(msg);
@@ -217,9 +222,15 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   }
 }
 
+/** A retried message comes back through the default exchange; its own key travels in a header. */
+export function routingKeyOf(msg: ConsumeMessage): string {
+  const original = msg.properties.headers?.[HEADER_ORIGINAL_ROUTING_KEY];
+  return typeof original === 'string' ? original : msg.fields.routingKey;
+}
+
 export function toSerializedError(err: unknown, logger: Logger, key: string): SerializedAppError {
   if (err instanceof AppError) return err.toJSON();
   if (AppError.isSerialized(err)) return { ...err, status: err.status ?? 500 };
   logger.error(`handler for ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
-  return new AppError('internal_error', 'Internal error').toJSON();
+  return { ...new AppError('internal_error', 'Internal error').toJSON(), internal: (err as Error)?.message ?? String(err) };
 }

@@ -11,6 +11,8 @@ export interface SerializedAppError {
   message: string;
   status: number;
   details?: FieldError[] | Record<string, unknown>;
+  /** The underlying failure, for dead-letter headers and logs; never rendered to API clients. */
+  internal?: string;
 }
 
 /**
