@@ -24,7 +24,8 @@ const stale =
   force ||
   !fs.existsSync(marker) ||
   ['apps', 'libs', 'tools', 'bench'].some(
-    (d) => fs.existsSync(path.join(root, d)) && newestSource(path.join(root, d)) > fs.statSync(marker).mtimeMs,
+    (d) =>
+      fs.existsSync(path.join(root, d)) && newestSource(path.join(root, d)) > fs.statSync(marker).mtimeMs,
   );
 if (stale) {
   execSync('npm run --silent build', { cwd: root, stdio: 'inherit' });

@@ -23,14 +23,7 @@ const env = {
   LLM_MODEL: process.env.LLM_MODEL || 'stub-model',
 };
 
-const ENTRY = {
-  gateway: 'dist/apps/gateway/src/main.js',
-  numbers: 'dist/apps/numbers/src/main.js',
-  messaging: 'dist/apps/messaging/src/main.js',
-  webhooks: 'dist/apps/webhooks/src/main.js',
-  sandbox: 'dist/tools/twilio-sandbox/src/main.js',
-  'llm-stub': 'dist/tools/llm-stub/src/main.js',
-};
+const ENTRY = require('./processes.json');
 
 const isLocal = (url) => /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(url || '');
 const only = process.argv[2];
@@ -51,7 +44,11 @@ const names = only
     ];
 
 if (!only) {
-  execFileSync(process.execPath, ['dist/libs/common/src/db/migrate.cli.js'], { stdio: 'inherit', cwd: root, env });
+  execFileSync(process.execPath, ['dist/libs/common/src/db/migrate.cli.js'], {
+    stdio: 'inherit',
+    cwd: root,
+    env,
+  });
 }
 
 const children = new Map();

@@ -64,7 +64,9 @@ describe('gateway: authentication, error shape, request over RabbitMQ to a servi
     const created = await acme.api.post('/v1/agents', { name: 'Receptionist', system_prompt: 'Be warm.' });
     expect(created.status).toBe(201);
     expect(created.body.id).toMatch(/^agent_[0-9a-f]{16}$/);
-    const rows = await stack.sql(`SELECT name, account_id FROM numbers.agents WHERE id = $1`, [created.body.id]);
+    const rows = await stack.sql(`SELECT name, account_id FROM numbers.agents WHERE id = $1`, [
+      created.body.id,
+    ]);
     expect(rows).toEqual([{ name: 'Receptionist', account_id: acme.account_id }]);
     const got = await acme.api.get(`/v1/agents/${created.body.id}`);
     expect(got.body).toEqual(created.body);

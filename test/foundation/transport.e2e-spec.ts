@@ -71,7 +71,12 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
   beforeAll(async () => {
     await broker.start();
     app = await NestFactory.createMicroservice(TestModule, {
-      strategy: new AmqpServer(broker, { service: 'webhooks', prefetch: 4, maxAttempts: 3, retryDelayMs: 50 }),
+      strategy: new AmqpServer(broker, {
+        service: 'webhooks',
+        prefetch: 4,
+        maxAttempts: 3,
+        retryDelayMs: 50,
+      }),
       logger: false,
     });
     app.useGlobalPipes(createValidationPipe());
@@ -110,7 +115,9 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
   }
 
   it('answers a command with the handler result', async () => {
-    await expect(client.request('test.echo.v1' as any, { text: 'hi' } as any)).resolves.toEqual({ echoed: 'hi' });
+    await expect(client.request('test.echo.v1' as any, { text: 'hi' } as any)).resolves.toEqual({
+      echoed: 'hi',
+    });
   });
 
   it('returns a bad payload as a typed validation error, not "Internal server error"', async () => {
@@ -137,7 +144,9 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
   it('delivers an event once and acks it only after the handler', async () => {
     await client.publishRawEvent('test.ok.v1', Buffer.from('{"n":1}'));
     await waitFor('event handled', async () => seen.some((s) => s.key === 'test.ok.v1'));
-    expect(seen.filter((s) => s.key === 'test.ok.v1')).toEqual([{ key: 'test.ok.v1', attempt: 1, data: { n: 1 } }]);
+    expect(seen.filter((s) => s.key === 'test.ok.v1')).toEqual([
+      { key: 'test.ok.v1', attempt: 1, data: { n: 1 } },
+    ]);
     await waitFor('queue empty', async () => (await queueDepth(topology.eventQueue('webhooks'))) === 0);
   });
 
@@ -173,7 +182,10 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
       const d = await deadLetters();
       return d.length ? d : undefined;
     });
-    const all = [...dead, ...(await waitFor('second', async () => (await deadLetters()) || [], 2000).catch(() => []))];
+    const all = [
+      ...dead,
+      ...(await waitFor('second', async () => (await deadLetters()) || [], 2000).catch(() => [])),
+    ];
     const reasons = all.map((m) => String(m.properties.headers?.[HEADER_ERROR]));
     expect(reasons.some((r) => r.includes('no handler for event'))).toBe(true);
     await waitFor('queue empty', async () => (await queueDepth(topology.eventQueue('webhooks'))) === 0);

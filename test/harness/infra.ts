@@ -3,9 +3,10 @@
  * RabbitMQ to use, and the per-run database names (always containing "test").
  */
 import * as amqp from 'amqplib';
+import * as path from 'node:path';
 import { Client } from 'pg';
 
-export const ROOT = require('node:path').resolve(__dirname, '../..') as string;
+export const ROOT = path.resolve(__dirname, '../..');
 
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres:postgres@localhost:5432/nixflex';
@@ -47,13 +48,17 @@ export async function assertInfrastructure(): Promise<void> {
   try {
     await adminQuery('SELECT 1');
   } catch (err) {
-    problems.push(`Postgres at ${redact(baseDatabaseUrl())} is unreachable (${(err as Error).message}); ${HOW_TO_START.postgres}`);
+    problems.push(
+      `Postgres at ${redact(baseDatabaseUrl())} is unreachable (${(err as Error).message}); ${HOW_TO_START.postgres}`,
+    );
   }
   try {
     const conn = await amqp.connect(rabbitmqUrl());
     await conn.close();
   } catch (err) {
-    problems.push(`RabbitMQ at ${redact(rabbitmqUrl())} is unreachable (${(err as Error).message}); ${HOW_TO_START.rabbitmq}`);
+    problems.push(
+      `RabbitMQ at ${redact(rabbitmqUrl())} is unreachable (${(err as Error).message}); ${HOW_TO_START.rabbitmq}`,
+    );
   }
   if (problems.length) throw new Error(`Test infrastructure missing:\n  - ${problems.join('\n  - ')}`);
 }

@@ -12,18 +12,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as amqp from 'amqplib';
 import { Client } from 'pg';
+import PROCESSES from '../../scripts/processes.json';
 import { ROOT, adminQuery, databaseUrl, rabbitmqUrl, templateDatabase } from './infra';
 
 export type ProcessName = 'gateway' | 'numbers' | 'messaging' | 'webhooks' | 'sandbox' | 'llm-stub';
 
-const ENTRY: Record<ProcessName, string> = {
-  gateway: 'dist/apps/gateway/src/main.js',
-  numbers: 'dist/apps/numbers/src/main.js',
-  messaging: 'dist/apps/messaging/src/main.js',
-  webhooks: 'dist/apps/webhooks/src/main.js',
-  sandbox: 'dist/tools/twilio-sandbox/src/main.js',
-  'llm-stub': 'dist/tools/llm-stub/src/main.js',
-};
+const ENTRY: Record<ProcessName, string> = PROCESSES;
 
 export const SERVICE_NAMES = ['numbers', 'messaging', 'webhooks', 'gateway'] as const;
 
@@ -102,7 +96,12 @@ export class Stack {
     const id = randomBytes(4).toString('hex');
     const dbName = `nixflex_test_${process.env.NIXFLEX_TEST_RUN}_${id}`;
     await adminQuery(`CREATE DATABASE "${dbName}" TEMPLATE "${templateDatabase()}"`);
-    const ports = { gateway: await freePort(), webhooks: await freePort(), sandbox: await freePort(), llm: await freePort() };
+    const ports = {
+      gateway: await freePort(),
+      webhooks: await freePort(),
+      sandbox: await freePort(),
+      llm: await freePort(),
+    };
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',

@@ -49,7 +49,9 @@ async function main(): Promise<number> {
         return 0;
       }
       default:
-        throw new Error('usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID');
+        throw new Error(
+          'usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID',
+        );
     }
   } finally {
     await ds.destroy();

@@ -1,4 +1,7 @@
 import { bootstrapHttp, configOrExit } from '@nixflex/common';
 import { AppModule } from './app.module';
 
-void bootstrapHttp('webhooks', AppModule, configOrExit().webhooksPort, { consumes: true, bodyLimit: 64 * 1024 });
+void bootstrapHttp('webhooks', AppModule, configOrExit().webhooksPort, {
+  consumes: true,
+  bodyLimit: 64 * 1024,
+});

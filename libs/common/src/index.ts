@@ -7,3 +7,4 @@ export * from './crypto';
 export * from './nest';
 export * from './ids';
 export * from './phone';
+export * from './twilio/twilio-client';

@@ -39,7 +39,7 @@ export class ApiKeysService {
   }
 
   async revoke(keyId: string): Promise<boolean> {
-    const res = await this.keys.update({ id: keyId }, { revokedAt: () => 'now()' } as any);
+    const res = await this.keys.update({ id: keyId }, { revokedAt: () => 'now()' });
     return (res.affected ?? 0) > 0;
   }
 

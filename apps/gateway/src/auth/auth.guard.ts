@@ -23,7 +23,10 @@ export class ApiKeyGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const creds = parseBearer(req.headers.authorization);
     if (!creds) {
-      throw new AppError('unauthorized', 'Missing or malformed Authorization header; expected "Bearer KEY_ID:KEY_SECRET"');
+      throw new AppError(
+        'unauthorized',
+        'Missing or malformed Authorization header; expected "Bearer KEY_ID:KEY_SECRET"',
+      );
     }
     const principal = await this.keys.authenticate(creds.keyId, creds.secret);
     if (!principal) throw new AppError('unauthorized', 'Unknown or revoked API key');

@@ -79,7 +79,12 @@ export class AmqpBroker {
    * confirmed it (written to disk for durable queues). Rejects with
    * `service_unavailable` when the broker cannot take it.
    */
-  async publish(exchange: string, routingKey: string, content: Buffer, options: Options.Publish = {}): Promise<void> {
+  async publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Options.Publish = {},
+  ): Promise<void> {
     const ch = this.publisher;
     if (!ch) throw new AppError('service_unavailable', 'Message broker is unavailable; try again shortly');
     await new Promise<void>((resolve, reject) => {

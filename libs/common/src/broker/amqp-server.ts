@@ -67,10 +67,12 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   }
 
   listen(callback: (...optionalParams: unknown[]) => any): void {
-    this.broker.onSetup((model) => this.setup(model)).then(
-      () => callback(),
-      (err: Error) => callback(err),
-    );
+    this.broker
+      .onSetup((model) => this.setup(model))
+      .then(
+        () => callback(),
+        (err: Error) => callback(err),
+      );
   }
 
   async close(): Promise<void> {
@@ -91,7 +93,10 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     ch.on('error', (err: Error) => this.logger.warn(`consumer channel error: ${err.message}`));
     await ch.prefetch(this.options.prefetch);
     await this.broker.assertExchanges(ch);
-    const deadLetter = { 'x-dead-letter-exchange': t.deadLetterExchange, 'x-dead-letter-routing-key': t.deadQueue(svc) };
+    const deadLetter = {
+      'x-dead-letter-exchange': t.deadLetterExchange,
+      'x-dead-letter-routing-key': t.deadQueue(svc),
+    };
     await ch.assertQueue(t.deadQueue(svc), { durable: true });
     await ch.bindQueue(t.deadQueue(svc), t.deadLetterExchange, t.deadQueue(svc));
     await ch.assertQueue(t.retryQueue(svc), {
@@ -112,7 +117,9 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     // Consumed even without handlers, so stale bindings dead-letter instead of piling up.
     await ch.consume(t.eventQueue(svc), (msg) => msg && void this.onEvent(ch, msg), { noAck: false });
     this.channels = [ch];
-    this.logger.log(`${svc}: ${commandKeys.length} commands, ${eventKeys.length} events, prefetch ${this.options.prefetch}`);
+    this.logger.log(
+      `${svc}: ${commandKeys.length} commands, ${eventKeys.length} events, prefetch ${this.options.prefetch}`,
+    );
   }
 
   private parse(msg: ConsumeMessage): unknown {
@@ -149,7 +156,10 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     if (!replyTo) return;
     // The caller may be gone (timed out, restarted); a lost reply is harmless.
     await this.broker
-      .publish('', replyTo as string, Buffer.from(JSON.stringify(reply)), { correlationId, persistent: false })
+      .publish('', replyTo as string, Buffer.from(JSON.stringify(reply)), {
+        correlationId,
+        persistent: false,
+      })
       .catch(() => undefined);
   }
 
@@ -232,5 +242,8 @@ export function toSerializedError(err: unknown, logger: Logger, key: string): Se
   if (err instanceof AppError) return err.toJSON();
   if (AppError.isSerialized(err)) return { ...err, status: err.status ?? 500 };
   logger.error(`handler for ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
-  return { ...new AppError('internal_error', 'Internal error').toJSON(), internal: (err as Error)?.message ?? String(err) };
+  return {
+    ...new AppError('internal_error', 'Internal error').toJSON(),
+    internal: (err as Error)?.message ?? String(err),
+  };
 }

@@ -149,6 +149,11 @@ export class BrokerClient {
       return;
     }
     if (reply.ok) p.resolve(reply.data);
-    else p.reject(AppError.isSerialized(reply.error) ? AppError.from(reply.error) : new AppError('internal_error', 'Internal error'));
+    else
+      p.reject(
+        AppError.isSerialized(reply.error)
+          ? AppError.from(reply.error)
+          : new AppError('internal_error', 'Internal error'),
+      );
   }
 }

@@ -15,7 +15,12 @@ describe('loadConfig', () => {
 
   it('lists every bad variable at once', () => {
     expect(() =>
-      loadConfig({ GATEWAY_PORT: 'abc', DATABASE_URL: 'mysql://x', RABBITMQ_URL: 'nope', NODE_ENV: 'staging' }),
+      loadConfig({
+        GATEWAY_PORT: 'abc',
+        DATABASE_URL: 'mysql://x',
+        RABBITMQ_URL: 'nope',
+        NODE_ENV: 'staging',
+      }),
     ).toThrow(
       /GATEWAY_PORT must be an integer[\s\S]*DATABASE_URL must use[\s\S]*RABBITMQ_URL is not a valid URL|NODE_ENV must be one of/,
     );
@@ -29,23 +34,28 @@ describe('loadConfig', () => {
 
   it('requires a real encryption key in production and refuses loopback webhooks there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CREDENTIALS_ENCRYPTION_KEY is required/);
-    expect(() => loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: DEV_ENCRYPTION_KEY })).toThrow(
-      /must not be the development key/,
-    );
-    const key = `prod1:${Buffer.alloc(32, 7).toString('base64')}`;
-    expect(loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: key }).allowLoopbackWebhooks).toBe(false);
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: key, ALLOW_LOOPBACK_WEBHOOKS: 'true' }),
+      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: DEV_ENCRYPTION_KEY }),
+    ).toThrow(/must not be the development key/);
+    const key = `prod1:${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(
+      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: key }).allowLoopbackWebhooks,
+    ).toBe(false);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        CREDENTIALS_ENCRYPTION_KEY: key,
+        ALLOW_LOOPBACK_WEBHOOKS: 'true',
+      }),
     ).toThrow(/ALLOW_LOOPBACK_WEBHOOKS/);
   });
 
   it('accepts several keys for rotation, the first one encrypting', () => {
     const a = `new:${Buffer.alloc(32, 1).toString('base64')}`;
     const b = `old:${Buffer.alloc(32, 2).toString('base64')}`;
-    expect(loadConfig({ CREDENTIALS_ENCRYPTION_KEY: `${a},${b}` }).credentialsEncryptionKeys.map((k) => k.id)).toEqual([
-      'new',
-      'old',
-    ]);
+    expect(
+      loadConfig({ CREDENTIALS_ENCRYPTION_KEY: `${a},${b}` }).credentialsEncryptionKeys.map((k) => k.id),
+    ).toEqual(['new', 'old']);
     expect(() => loadConfig({ CREDENTIALS_ENCRYPTION_KEY: 'k:short' })).toThrow(/base64-of-32-bytes/);
   });
 });

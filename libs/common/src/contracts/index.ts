@@ -14,8 +14,8 @@ export type CommandMap = SystemCommandMap & NumbersCommandMap & MessagingCommand
 /** Every event routing key, typed to its payload. */
 export type EventMap = SystemEventMap & NumbersEventMap & MessagingEventMap & WebhooksEventMap;
 
-export type CommandKey = keyof CommandMap & string;
+export type CommandKey = Extract<keyof CommandMap, string>;
 export type CommandRequest<K extends CommandKey> = CommandMap[K] extends { request: infer R } ? R : never;
 export type CommandResponse<K extends CommandKey> = CommandMap[K] extends { response: infer R } ? R : never;
-export type EventKey = keyof EventMap & string;
+export type EventKey = Extract<keyof EventMap, string>;
 export type EventPayload<K extends EventKey> = EventMap[K];

@@ -43,7 +43,15 @@ describe('API keys', () => {
   it('parses only "Bearer KEY_ID:KEY_SECRET"', () => {
     const id = newKeyId();
     expect(parseBearer(`Bearer ${id}:sk_abc-_1`)).toEqual({ keyId: id, secret: 'sk_abc-_1' });
-    for (const bad of [undefined, '', 'Bearer', `Bearer ${id}`, `Basic ${id}:x`, `Bearer ${id}:`, 'Bearer a:b:c']) {
+    for (const bad of [
+      undefined,
+      '',
+      'Bearer',
+      `Bearer ${id}`,
+      `Basic ${id}:x`,
+      `Bearer ${id}:`,
+      'Bearer a:b:c',
+    ]) {
       expect(parseBearer(bad)).toBeUndefined();
     }
   });

@@ -58,7 +58,9 @@ export async function migrate(service: ServiceName, databaseUrl: string): Promis
       await ds.destroy();
     }
   } finally {
-    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [`nixflex-migrations:${service}`]).catch(() => 0);
+    await lock
+      .query('SELECT pg_advisory_unlock(hashtext($1))', [`nixflex-migrations:${service}`])
+      .catch(() => 0);
     await lock.end();
   }
 }

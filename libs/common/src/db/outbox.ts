@@ -30,11 +30,10 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
     const id = randomUUID();
-    await manager.query(`INSERT INTO "${this.schema}"."outbox" (id, routing_key, payload) VALUES ($1, $2, $3)`, [
-      id,
-      key,
-      JSON.stringify(payload),
-    ]);
+    await manager.query(
+      `INSERT INTO "${this.schema}"."outbox" (id, routing_key, payload) VALUES ($1, $2, $3)`,
+      [id, key, JSON.stringify(payload)],
+    );
     return id;
   }
 
@@ -101,7 +100,9 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
       if (rows.length === 0) return 0;
       await Promise.all(
         rows.map((r) =>
-          this.broker.publishRawEvent(r.routing_key, Buffer.from(JSON.stringify(r.payload)), { messageId: r.id }),
+          this.broker.publishRawEvent(r.routing_key, Buffer.from(JSON.stringify(r.payload)), {
+            messageId: r.id,
+          }),
         ),
       );
       await m.query(`DELETE FROM "${this.schema}"."outbox" WHERE id = ANY($1)`, [rows.map((r) => r.id)]);

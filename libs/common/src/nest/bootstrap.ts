@@ -48,7 +48,10 @@ function transport(service: ServiceName, cfg: Config): AmqpServer {
 }
 
 /** A RabbitMQ-only service (numbers, messaging). */
-export async function bootstrapMicroservice(service: ServiceName, module: unknown): Promise<INestMicroservice> {
+export async function bootstrapMicroservice(
+  service: ServiceName,
+  module: unknown,
+): Promise<INestMicroservice> {
   const cfg = await prepare(service);
   const app = await NestFactory.createMicroservice(module as any, {
     strategy: transport(service, cfg),

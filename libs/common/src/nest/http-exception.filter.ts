@@ -49,7 +49,11 @@ export function sendError(reply: FastifyReply, error: SerializedAppError): void 
     .status(error.status)
     .header('content-type', 'application/json; charset=utf-8')
     .send({
-      error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.details ? { details: error.details } : {}),
+      },
     });
 }
 
