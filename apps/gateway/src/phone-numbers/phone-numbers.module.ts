@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PhoneNumbersController } from './phone-numbers.controller';
 
-@Module({})
+@Module({ controllers: [PhoneNumbersController] })
 export class PhoneNumbersModule {}

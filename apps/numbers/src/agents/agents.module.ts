@@ -1,20 +1,10 @@
 import { Module } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { PhoneNumbersCounter } from '../phone-numbers/agent-numbers.counter';
 import { AgentNumbersCounter, AgentsService } from './agents.service';
 import { AgentsHandler } from './agents.handler';
 
-/**
- * Until phone numbers exist no agent has any. The phone-numbers feature
- * replaces this provider with one that counts its rows.
- */
-class NoNumbers extends AgentNumbersCounter {
-  countForAgent(_m: EntityManager, _agentId: string): Promise<number> {
-    return Promise.resolve(0);
-  }
-}
-
 @Module({
-  providers: [AgentsService, { provide: AgentNumbersCounter, useClass: NoNumbers }],
+  providers: [AgentsService, { provide: AgentNumbersCounter, useClass: PhoneNumbersCounter }],
   controllers: [AgentsHandler],
   exports: [AgentsService],
 })

@@ -96,7 +96,8 @@ export class AgentsService {
       if (cmd.system_prompt !== undefined) a.systemPrompt = cmd.system_prompt;
       if (cmd.voice !== undefined) a.voice = cmd.voice || null;
       if (cmd.webhook_url !== undefined) a.webhookUrl = cmd.webhook_url || null;
-      if (cmd.post_call_sms_template !== undefined) a.postCallSmsTemplate = cmd.post_call_sms_template || null;
+      if (cmd.post_call_sms_template !== undefined)
+        a.postCallSmsTemplate = cmd.post_call_sms_template || null;
       if (cmd.llm_model !== undefined) a.llmModel = cmd.llm_model || null;
       const saved = await m.save(a);
       await this.outbox.add(m, NumbersEvents.agentChanged, {

@@ -1,2 +1,4 @@
+import { PhoneNumber } from './phone-number.entity';
+
 /** Entities of the phone-numbers feature, registered with the service's DataSource. */
-export const NUMBERS_ENTITIES: (new () => unknown)[] = [];
+export const NUMBERS_ENTITIES: (new () => unknown)[] = [PhoneNumber];

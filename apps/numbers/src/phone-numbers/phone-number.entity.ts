@@ -1,0 +1,71 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/** Twilio webhook settings of a number, as they were before import (for `?restore_webhooks=true`). */
+export interface WebhookSet {
+  voice_url: string;
+  voice_method: string;
+  sms_url: string;
+  sms_method: string;
+  status_callback: string;
+  status_callback_method: string;
+}
+
+export type PhoneNumberStatus = 'pending' | 'active';
+
+@Entity({ name: 'phone_numbers' })
+@Index('phone_numbers_account_created_idx', ['accountId', 'createdAt', 'id'])
+@Index('phone_numbers_agent_created_idx', ['agentId', 'createdAt', 'id'])
+export class PhoneNumber {
+  @PrimaryColumn('text')
+  id: string;
+
+  @Column('text', { name: 'phone_number', unique: true })
+  phoneNumber: string;
+
+  @Column('text', { name: 'account_id' })
+  accountId: string;
+
+  @Column('text', { name: 'api_key_id' })
+  apiKeyId: string;
+
+  @Column('text', { name: 'agent_id' })
+  agentId: string;
+
+  @Column('text', { default: 'pending' })
+  status: PhoneNumberStatus;
+
+  @Column('text', { name: 'twilio_account_sid' })
+  twilioAccountSid: string;
+
+  @Column('text', { name: 'twilio_number_sid' })
+  twilioNumberSid: string;
+
+  /** SecretBox, associated data = phone number. Never returned, never logged. */
+  @Column('text', { name: 'twilio_auth_token_sealed' })
+  twilioAuthTokenSealed: string;
+
+  @Column('text', { name: 'custom_prompt', nullable: true })
+  customPrompt: string | null;
+
+  @Column('text', { nullable: true })
+  voice: string | null;
+
+  @Column('text', { name: 'webhook_url', nullable: true })
+  webhookUrl: string | null;
+
+  @Column('text', { name: 'calendar_event_type_id', nullable: true })
+  calendarEventTypeId: string | null;
+
+  /** SecretBox, associated data = phone number. */
+  @Column('text', { name: 'calendar_api_key_sealed', nullable: true })
+  calendarApiKeySealed: string | null;
+
+  @Column('jsonb', { name: 'previous_webhooks', nullable: true })
+  previousWebhooks: WebhookSet | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
+  updatedAt: Date;
+}
