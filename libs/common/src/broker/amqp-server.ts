@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
-import { AppError, SerializedAppError } from '../errors';
+import { AppError, SerializedAppError, isTransientInfrastructureError } from '../errors';
 import { AmqpBroker } from './amqp-broker';
 import type { RpcReply } from './broker-client';
 import { HEADER_ATTEMPTS, HEADER_ERROR, HEADER_ORIGINAL_ROUTING_KEY, ServiceName } from './topology';
@@ -241,6 +241,13 @@ export function routingKeyOf(msg: ConsumeMessage): string {
 export function toSerializedError(err: unknown, logger: Logger, key: string): SerializedAppError {
   if (err instanceof AppError) return err.toJSON();
   if (AppError.isSerialized(err)) return { ...err, status: err.status ?? 500 };
+  if (isTransientInfrastructureError(err)) {
+    logger.warn(`handler for ${key} hit an unavailable dependency: ${(err as Error).message}`);
+    return {
+      ...new AppError('service_unavailable', 'A dependency is unavailable; try again shortly').toJSON(),
+      internal: (err as Error).message,
+    };
+  }
   logger.error(`handler for ${key} failed: ${(err as Error)?.stack ?? String(err)}`);
   return {
     ...new AppError('internal_error', 'Internal error').toJSON(),

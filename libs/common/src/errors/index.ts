@@ -1,3 +1,4 @@
 export * from './error-codes';
 export * from './app-error';
 export * from './validation';
+export * from './transient';

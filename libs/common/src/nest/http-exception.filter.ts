@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AppError, ErrorCode, SerializedAppError } from '../errors';
+import { AppError, ErrorCode, SerializedAppError, isTransientInfrastructureError } from '../errors';
 
 const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   400: 'validation_failed',
@@ -32,6 +32,14 @@ export function toHttpError(exception: unknown, logger: Logger): SerializedAppEr
         ? 'Request body is not valid JSON'
         : (fastifyError.message ?? 'Bad request');
     return { code, status, message };
+  }
+  if (isTransientInfrastructureError(exception)) {
+    logger.warn(`dependency unavailable: ${(exception as Error).message}`);
+    return {
+      code: 'service_unavailable',
+      status: 503,
+      message: 'A dependency is unavailable; try again shortly',
+    };
   }
   logger.error((exception as Error)?.stack ?? String(exception));
   return { code: 'internal_error', status: 500, message: 'Internal error' };
