@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { HealthHandler } from './health/health.handler';
+import { SMS_ENTITIES } from './sms/sms.entities';
+import { SmsModule } from './sms/sms.module';
 
 @Module({
-  imports: [CoreModule.forService({ service: 'messaging', entities: [] })],
+  imports: [CoreModule.forService({ service: 'messaging', entities: SMS_ENTITIES }), SmsModule],
   controllers: [HealthHandler],
 })
 export class AppModule {}

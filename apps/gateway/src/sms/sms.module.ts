@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SmsController } from './sms.controller';
 
-@Module({})
+@Module({ controllers: [SmsController] })
 export class SmsModule {}

@@ -2,12 +2,53 @@
  * Contracts of apps/webhooks: Twilio webhooks in, customer webhooks out.
  * A change to a payload is a new versioned key, never an edit.
  */
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+
+/**
+ * A Twilio SMS status callback whose signature was verified, as Twilio sent
+ * it (status not interpreted: messaging owns the status machine).
+ */
+export class SmsStatusReceivedEvent {
+  @IsString()
+  @MaxLength(64)
+  message_sid: string;
+
+  @IsString()
+  @MaxLength(32)
+  message_status: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  error_code?: string | null;
+
+  @IsString()
+  @MaxLength(64)
+  account_sid: string;
+
+  @IsString()
+  @MaxLength(32)
+  from: string;
+
+  @IsString()
+  @MaxLength(32)
+  to: string;
+
+  /** When webhooks received it (ISO): the time the transition is recorded with. */
+  @IsString()
+  @MaxLength(40)
+  received_at: string;
+}
+
 export const WebhooksCommands = {} as const;
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface WebhooksCommandMap {}
 
-export const WebhooksEvents = {} as const;
+export const WebhooksEvents = {
+  smsStatusReceived: 'sms.status-received.v1',
+} as const;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface WebhooksEventMap {}
+export interface WebhooksEventMap {
+  'sms.status-received.v1': SmsStatusReceivedEvent;
+}

@@ -1,0 +1,215 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppError, Outbox, ResolvedNumber } from '@nixflex/common';
+import { NumberResolver } from '@nixflex/common/numbers';
+import { fromTwilioStatus } from '@nixflex/common/sms';
+import { SmsMessage } from './sms.entities';
+import { SmsRepository } from './sms.repository';
+import { SMS_SETTINGS, SmsSettings, retryDelayMs } from './sms.settings';
+import { StatusMachine } from './status-machine';
+import { CreatedMessage, SendFailure, TwilioSender, classifyTwilioError } from './twilio-sender';
+
+interface Claim {
+  msg: SmsMessage;
+  /** The previous attempt may have reached Twilio: ask before sending again. */
+  reconcile: boolean;
+}
+
+/** How far before our own creation time a reconciliation looks (clock skew). */
+const RECONCILE_SKEW_MS = 60_000;
+
+/**
+ * Sends stored messages to Twilio exactly once.
+ *
+ * 1. Claim (committed): `pending`/`uncertain` and due, or `in_flight` whose
+ *    lease ran out (its worker died) -> `in_flight`, attempts + 1, lease set.
+ *    Only one worker can win a claim.
+ * 2. If the previous attempt may have reached Twilio (`uncertain`, or an
+ *    abandoned `in_flight`), list Twilio's messages from/to/since and adopt a
+ *    matching SID that no other message owns, instead of sending.
+ * 3. Send with the number's credentials and our StatusCallback; store the SID
+ *    (and apply callbacks that raced ahead) before returning, so the event that
+ *    woke us is acked only after the SID is durable.
+ * 4. Refusal -> `failed` with Twilio's code. 429 / no connection -> `pending`
+ *    again after a backoff with jitter; timeout / reset / 5xx -> `uncertain`.
+ */
+@Injectable()
+export class SmsDispatcher {
+  private readonly logger = new Logger('SmsDispatcher');
+
+  constructor(
+    private readonly repo: SmsRepository,
+    private readonly machine: StatusMachine,
+    private readonly outbox: Outbox,
+    private readonly numbers: NumberResolver,
+    private readonly twilio: TwilioSender,
+    @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
+  ) {}
+
+  async dispatch(messageId: string): Promise<void> {
+    const claim = await this.claim(messageId);
+    if (!claim) return;
+    const { msg } = claim;
+    let number: ResolvedNumber;
+    try {
+      number = await this.numbers.resolve(msg.fromNumber);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'number_not_found') {
+        return this.fail(msg, 'number_not_found', `Phone number ${msg.fromNumber} is no longer imported`);
+      }
+      return this.release(msg, 'pending', `number lookup failed: ${(err as Error).message}`);
+    }
+    if (number.account_id !== msg.accountId) {
+      return this.fail(msg, 'number_not_found', `Phone number ${msg.fromNumber} is no longer imported in this account`);
+    }
+
+    if (claim.reconcile) {
+      let found: CreatedMessage | undefined;
+      try {
+        found = await this.reconcile(number, msg);
+      } catch (err) {
+        return this.release(msg, 'uncertain', `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`);
+      }
+      if (found) {
+        this.logger.log(`${msg.id}: adopted ${found.sid} found at Twilio after an uncertain attempt`);
+        return this.storeSid(msg, found);
+      }
+    }
+    if (msg.attempts > this.settings.maxAttempts) {
+      return this.fail(msg, 'twilio_unavailable', `Twilio could not be reached after ${msg.attempts - 1} attempts: ${msg.lastAttemptError ?? ''}`);
+    }
+
+    let created: CreatedMessage;
+    try {
+      created = await this.twilio.create(number, msg.toNumber, msg.body);
+    } catch (err) {
+      return this.onSendError(msg, classifyTwilioError(err));
+    }
+    await this.storeSid(msg, created);
+  }
+
+  private async onSendError(msg: SmsMessage, failure: SendFailure): Promise<void> {
+    switch (failure.kind) {
+      case 'refused':
+        return this.fail(msg, failure.code, failure.message);
+      case 'retry':
+        return this.release(msg, 'pending', failure.reason);
+      case 'uncertain':
+        return this.release(msg, 'uncertain', failure.reason);
+    }
+  }
+
+  private async claim(id: string): Promise<Claim | undefined> {
+    return this.repo.ds.transaction(async (m) => {
+      const msg = await this.repo.lockMessage(m, id);
+      if (!msg || msg.direction !== 'outbound' || msg.twilioSid !== null) return undefined;
+      const now = Date.now();
+      const due = msg.nextAttemptAt !== null && msg.nextAttemptAt.getTime() <= now;
+      const state = msg.dispatchState;
+      const claimable =
+        ((state === 'pending' || state === 'uncertain') && due) ||
+        (state === 'in_flight' && msg.leaseUntil !== null && msg.leaseUntil.getTime() <= now);
+      if (!claimable) return undefined;
+      const reconcile = state !== 'pending';
+      const lease = new Date(now + this.settings.leaseMs);
+      msg.attempts += 1;
+      msg.dispatchState = 'in_flight';
+      msg.leaseUntil = lease;
+      msg.nextAttemptAt = lease;
+      await this.repo.updateMessage(m, id, {
+        attempts: msg.attempts,
+        dispatchState: 'in_flight',
+        leaseUntil: lease,
+        nextAttemptAt: lease,
+      });
+      return { msg, reconcile };
+    });
+  }
+
+  private async reconcile(number: ResolvedNumber, msg: SmsMessage): Promise<CreatedMessage | undefined> {
+    const since = new Date(msg.createdAt.getTime() - RECONCILE_SKEW_MS);
+    const candidates = await this.twilio.findSent(number, msg.toNumber, msg.body, since);
+    const owned = await this.repo.ownedSids(candidates.map((c) => c.sid));
+    return candidates.find((c) => !owned.has(c.sid));
+  }
+
+  /** Records the SID (work done), then applies any status callback that arrived before it. */
+  private async storeSid(msg: SmsMessage, created: CreatedMessage): Promise<void> {
+    await this.repo.ds.transaction(async (m) => {
+      await this.repo.lockSid(m, created.sid);
+      const row = await this.repo.lockMessage(m, msg.id);
+      if (!row) return;
+      if (row.twilioSid !== null) {
+        if (row.twilioSid !== created.sid) {
+          this.logger.error(`${msg.id}: already has ${row.twilioSid}; Twilio also created ${created.sid}`);
+        }
+        return;
+      }
+      const now = new Date();
+      row.twilioSid = created.sid;
+      row.twilioAccountSid = created.accountSid;
+      await this.repo.updateMessage(m, row.id, {
+        twilioSid: created.sid,
+        twilioAccountSid: created.accountSid,
+        dispatchState: 'done',
+        dispatchedAt: now,
+        leaseUntil: null,
+        nextAttemptAt: null,
+        lastAttemptError: null,
+      });
+      const initial = fromTwilioStatus(created.status);
+      if (initial) await this.machine.apply(m, row, { status: initial, at: now, source: 'sender' });
+      for (const cb of await this.repo.pendingCallbacks(m, created.sid)) {
+        const status = fromTwilioStatus(cb.status);
+        const applied =
+          status !== undefined &&
+          (await this.machine.apply(m, row, {
+            status,
+            errorCode: cb.errorCode,
+            at: cb.receivedAt,
+            source: 'twilio_callback',
+          }));
+        await this.repo.markCallback(m, cb.id, applied ? 'applied' : 'ignored');
+      }
+    });
+    this.outbox.kick();
+  }
+
+  /** Ends the message `failed` (only if this claim still owns it and no SID was stored). */
+  private async fail(msg: SmsMessage, code: string, message: string): Promise<void> {
+    await this.repo.ds.transaction(async (m) => {
+      const row = await this.repo.lockMessage(m, msg.id);
+      if (!row || row.twilioSid !== null || row.dispatchState !== 'in_flight' || row.attempts !== msg.attempts) return;
+      await this.repo.updateMessage(m, row.id, {
+        dispatchState: 'failed',
+        leaseUntil: null,
+        nextAttemptAt: null,
+        lastAttemptError: `${code}: ${message}`.slice(0, 1000),
+      });
+      await this.machine.apply(m, row, {
+        status: 'failed',
+        errorCode: code,
+        errorMessage: message,
+        at: new Date(),
+        source: 'sender',
+      });
+    });
+    this.outbox.kick();
+    this.logger.warn(`${msg.id}: failed (${code}) ${message}`);
+  }
+
+  /** Gives the claim back for a later attempt after a backoff with jitter. */
+  private async release(msg: SmsMessage, state: 'pending' | 'uncertain', reason: string): Promise<void> {
+    const delay = retryDelayMs(this.settings, msg.attempts);
+    await this.repo.ds.transaction(async (m) => {
+      const row = await this.repo.lockMessage(m, msg.id);
+      if (!row || row.twilioSid !== null || row.dispatchState !== 'in_flight' || row.attempts !== msg.attempts) return;
+      await this.repo.updateMessage(m, row.id, {
+        dispatchState: state,
+        leaseUntil: null,
+        nextAttemptAt: new Date(Date.now() + delay),
+        lastAttemptError: reason.slice(0, 1000),
+      });
+    });
+    this.logger.warn(`${msg.id}: attempt ${msg.attempts} not sent (${state}, retry in ${delay} ms): ${reason}`);
+  }
+}

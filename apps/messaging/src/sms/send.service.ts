@@ -1,0 +1,208 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  AppError,
+  BrokerClient,
+  MessagingEvents,
+  NumbersCommands,
+  Outbox,
+  ResolvedNumber,
+  SendSmsCommand,
+  SmsAcceptedDto,
+  newId,
+  toE164,
+} from '@nixflex/common';
+import { NumberResolver } from '@nixflex/common/numbers';
+import { SMS_MAX_LENGTH, countSegments, estimateCost, lengthWarnings, statusRank } from '@nixflex/common/sms';
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { SmsRepository } from './sms.repository';
+
+/** How long an Idempotency-Key is remembered, as Stripe does. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+/**
+ * What any sender of an SMS gives: the public API, and the agent replies of
+ * the inbound-SMS work, which call `SmsSendService.send` with `in_reply_to`
+ * and `source: 'agent_reply'` and so share every check and the same sender.
+ */
+export interface OutboundSms {
+  account_id: string;
+  agent_id: string;
+  from_number: string;
+  to: string;
+  message: string;
+  api_key_id?: string | null;
+  message_id?: string;
+  in_reply_to?: string | null;
+  source?: 'api' | 'agent_reply' | 'post_call' | 'in_call';
+}
+
+/**
+ * Accepts outbound SMS: validates, resolves the sending number, and in ONE
+ * transaction writes the message (queued), its first history row, the
+ * `sms.dispatch.v1` event and the idempotency record. From that commit on
+ * the message will reach Twilio exactly once (see SmsDispatcher).
+ */
+@Injectable()
+export class SmsSendService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repo: SmsRepository,
+    private readonly outbox: Outbox,
+    private readonly numbers: NumberResolver,
+    private readonly broker: BrokerClient,
+  ) {}
+
+  /** `POST /v1/sms`, with Stripe's Idempotency-Key semantics. */
+  async accept(cmd: SendSmsCommand): Promise<SmsAcceptedDto> {
+    const sms: OutboundSms = {
+      account_id: cmd.account_id,
+      agent_id: cmd.agent_id,
+      from_number: cmd.from_number,
+      to: cmd.to,
+      message: cmd.message,
+      api_key_id: cmd.api_key_id ?? null,
+      message_id: cmd.message_id,
+      source: 'api',
+    };
+    const key = cmd.idempotency_key;
+    if (!key) return this.send(sms);
+    const requestHash = hashRequest(cmd);
+    const dto = await this.ds.transaction(async (m) => {
+      if (!(await this.repo.tryLockIdempotencyKey(m, cmd.account_id, key))) {
+        throw new AppError(
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is still being processed; retry after it completes',
+        );
+      }
+      const existing = await this.repo.findIdempotencyKey(m, cmd.account_id, key);
+      if (existing && Date.now() - existing.createdAt.getTime() < IDEMPOTENCY_TTL_MS) {
+        if (existing.requestHash !== requestHash) {
+          throw new AppError(
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used with a different request body',
+          );
+        }
+        return existing.response as SmsAcceptedDto;
+      }
+      if (existing) await this.repo.deleteIdempotencyKey(m, cmd.account_id, key);
+      const accepted = await this.createIn(m, sms);
+      await this.repo.saveIdempotencyKey(m, {
+        accountId: cmd.account_id,
+        key,
+        requestHash,
+        messageId: accepted.message_id,
+        response: accepted,
+      });
+      return accepted;
+    });
+    this.outbox.kick();
+    return dto;
+  }
+
+  /** Validates and stores one outbound SMS (no idempotency key). */
+  async send(sms: OutboundSms): Promise<SmsAcceptedDto> {
+    const dto = await this.ds.transaction((m) => this.createIn(m, sms));
+    this.outbox.kick();
+    return dto;
+  }
+
+  private async createIn(m: EntityManager, sms: OutboundSms): Promise<SmsAcceptedDto> {
+    const to = toE164(sms.to);
+    if (!to) throw new AppError('invalid_phone_format', '`to` must be a phone number in E.164 format, e.g. +447386172392');
+    const from = toE164(sms.from_number);
+    if (!from) {
+      throw new AppError(
+        'invalid_phone_format',
+        '`from_number` must be a phone number in E.164 format, e.g. +447446466847',
+      );
+    }
+    if (sms.message.trim().length === 0) throw new AppError('message_empty', '`message` must not be empty');
+    if (sms.message.length > SMS_MAX_LENGTH) {
+      throw new AppError(
+        'message_too_long',
+        `\`message\` is ${sms.message.length} characters; Twilio's limit is ${SMS_MAX_LENGTH} (600 recommended)`,
+        { length: sms.message.length, max: SMS_MAX_LENGTH },
+      );
+    }
+    await this.checkNumber(sms.account_id, from, sms.agent_id);
+
+    const info = countSegments(sms.message);
+    const cost = estimateCost(to, info.segments);
+    const warnings = lengthWarnings(sms.message, info);
+    const id = sms.message_id ?? newId('msg');
+    const now = new Date();
+    await this.repo.insertMessage(m, {
+      id,
+      accountId: sms.account_id,
+      apiKeyId: sms.api_key_id ?? null,
+      agentId: sms.agent_id,
+      direction: 'outbound',
+      source: sms.source ?? 'api',
+      fromNumber: from,
+      toNumber: to,
+      ourNumber: from,
+      otherParty: to,
+      body: sms.message,
+      segments: info.segments,
+      encoding: info.encoding,
+      estimatedCost: cost,
+      inReplyTo: sms.in_reply_to ?? null,
+      status: 'queued',
+      statusRank: statusRank('queued'),
+      statusChangedAt: now,
+      softFailure: false,
+      dispatchState: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.repo.insertHistory(m, { messageId: id, status: 'queued', errorCode: null, source: 'api', occurredAt: now });
+    await this.outbox.add(m, MessagingEvents.smsDispatch, { message_id: id });
+    return {
+      message_id: id,
+      status: 'queued',
+      agent_id: sms.agent_id,
+      to,
+      from_number: from,
+      segments: info.segments,
+      encoding: info.encoding,
+      estimated_cost: cost,
+      ...(warnings.length > 0 ? { warnings } : {}),
+      created_at: now.toISOString(),
+    };
+  }
+
+  /**
+   * The number must be this account's (else 404 number_not_found, the same
+   * answer as a number nobody imported) and attached to `agent_id`, because
+   * replies go to the number's agent. An agent that is not this account's is
+   * 404 agent_not_found, as agents are invisible across accounts.
+   */
+  private async checkNumber(accountId: string, from: string, agentId: string): Promise<void> {
+    const notFound = () =>
+      new AppError('number_not_found', `Phone number ${from} is not imported in this account`);
+    let resolved: ResolvedNumber;
+    try {
+      resolved = await this.numbers.resolve(from);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'number_not_found') throw notFound();
+      throw err;
+    }
+    if (resolved.account_id !== accountId) throw notFound();
+    if (resolved.agent_id === agentId) return;
+    // Unknown (or another account's) agent: agent_not_found, raised by the numbers service.
+    await this.broker.request(NumbersCommands.agentsGet, { account_id: accountId, agent_id: agentId });
+    throw new AppError(
+      'number_not_attached_to_agent',
+      `Phone number ${from} is attached to another agent; replies go to the number's agent, so send with that agent_id`,
+    );
+  }
+}
+
+function hashRequest(cmd: SendSmsCommand): string {
+  const canonical = JSON.stringify([cmd.agent_id, cmd.to, cmd.from_number, cmd.message]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Outbox } from '@nixflex/common';
+import { SmsDispatcher } from './dispatcher';
+import { IDEMPOTENCY_TTL_MS } from './send.service';
+import { SmsRepository } from './sms.repository';
+import { SMS_SETTINGS, SmsSettings } from './sms.settings';
+import { StatusMachine } from './status-machine';
+
+const BATCH = 100;
+const CONCURRENCY = 8;
+const HOUSEKEEPING_EVERY_MS = 60_000;
+const ORPHAN_CALLBACK_TTL_MS = 7 * 24 * 3600_000;
+
+/**
+ * The sender's safety net, every SMS_DISPATCH_POLL_MS:
+ * - sends what came due: retries after a backoff, claims abandoned by a dead
+ *   worker (lease expired: reconciled first), and messages whose dispatch
+ *   event was lost - so a kill -9 anywhere loses nothing;
+ * - flags messages resting in `sent` past SMS_SENT_SOFT_FAILURE_AFTER_MS;
+ * - forgets idempotency keys after 24 h and never-matched callbacks after 7 days.
+ */
+@Injectable()
+export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SmsPoller');
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private lastHousekeeping = 0;
+
+  constructor(
+    private readonly repo: SmsRepository,
+    private readonly dispatcher: SmsDispatcher,
+    private readonly machine: StatusMachine,
+    private readonly outbox: Outbox,
+    @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), this.settings.pollMs);
+    this.timer.unref();
+  }
+
+  async tick(): Promise<void> {
+    try {
+      await this.dispatchDue();
+      await this.flagSoftFailures();
+      if (Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
+        this.lastHousekeeping = Date.now();
+        await this.repo.purgeIdempotencyKeys(IDEMPOTENCY_TTL_MS);
+        await this.repo.purgeOrphanCallbacks(ORPHAN_CALLBACK_TTL_MS);
+      }
+    } catch (err) {
+      this.logger.warn(`poll failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async dispatchDue(): Promise<void> {
+    const ids = await this.repo.dueForDispatch(BATCH);
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length && !this.stopped) {
+        const id = ids[next++];
+        await this.dispatcher.dispatch(id).catch((err: Error) => this.logger.warn(`${id}: ${err.message}`));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, worker));
+  }
+
+  private async flagSoftFailures(): Promise<void> {
+    const flagged = await this.repo.ds.transaction(async (m) => {
+      const stuck = await this.repo.lockStuckInSent(m, this.settings.softFailureAfterMs, BATCH);
+      const now = new Date();
+      for (const msg of stuck) await this.machine.flagSoftFailure(m, msg, now);
+      return stuck.length;
+    });
+    if (flagged > 0) this.outbox.kick();
+  }
+}

@@ -1,0 +1,57 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  AmqpContext,
+  GetSmsCommand,
+  ListSmsCommand,
+  MessagingCommands,
+  MessagingEvents,
+  Page,
+  SendSmsCommand,
+  SmsAcceptedDto,
+  SmsDetailDto,
+  SmsDispatchEvent,
+  SmsDto,
+  SmsStatusReceivedEvent,
+  WebhooksEvents,
+} from '@nixflex/common';
+import { SmsDispatcher } from './dispatcher';
+import { SmsQueryService } from './sms-query.service';
+import { SmsSendService } from './send.service';
+import { StatusIngestService } from './status-ingest.service';
+
+@Controller()
+export class SmsHandler {
+  constructor(
+    private readonly sender: SmsSendService,
+    private readonly query: SmsQueryService,
+    private readonly dispatcher: SmsDispatcher,
+    private readonly statuses: StatusIngestService,
+  ) {}
+
+  @MessagePattern(MessagingCommands.smsSend)
+  send(@Payload() cmd: SendSmsCommand): Promise<SmsAcceptedDto> {
+    return this.sender.accept(cmd);
+  }
+
+  @MessagePattern(MessagingCommands.smsGet)
+  get(@Payload() cmd: GetSmsCommand): Promise<SmsDetailDto> {
+    return this.query.get(cmd);
+  }
+
+  @MessagePattern(MessagingCommands.smsList)
+  list(@Payload() cmd: ListSmsCommand): Promise<Page<SmsDto>> {
+    return this.query.list(cmd);
+  }
+
+  /** Resolves only after the SID is stored (or the attempt's outcome is): the ack means "done". */
+  @EventPattern(MessagingEvents.smsDispatch)
+  async onDispatch(@Payload() event: SmsDispatchEvent): Promise<void> {
+    if (typeof event?.message_id === 'string') await this.dispatcher.dispatch(event.message_id);
+  }
+
+  @EventPattern(WebhooksEvents.smsStatusReceived)
+  async onStatus(@Payload() event: SmsStatusReceivedEvent, @Ctx() ctx: AmqpContext): Promise<void> {
+    await this.statuses.ingest(event, ctx.messageId);
+  }
+}

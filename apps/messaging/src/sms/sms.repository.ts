@@ -1,0 +1,218 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeCursor } from '@nixflex/common';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import {
+  DispatchState,
+  SmsIdempotencyKey,
+  SmsMessage,
+  SmsStatusCallback,
+  SmsStatusHistory,
+} from './sms.entities';
+
+const SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
+
+export interface ListFilter {
+  accountId: string;
+  agentId?: string;
+  fromNumber?: string;
+  toNumber?: string;
+  status?: string;
+  cursor?: string;
+  limit: number;
+}
+
+/**
+ * Every read and write of the SMS tables. Methods that take an EntityManager
+ * run inside the caller's transaction.
+ */
+@Injectable()
+export class SmsRepository {
+  constructor(@InjectDataSource() readonly ds: DataSource) {}
+
+  // --- idempotency -------------------------------------------------------
+
+  /**
+   * Serializes requests carrying the same key for the rest of the transaction;
+   * false when another transaction holds it (a concurrent duplicate).
+   */
+  async tryLockIdempotencyKey(m: EntityManager, accountId: string, key: string): Promise<boolean> {
+    const [row] = (await m.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7001)) AS locked`, [
+      `${accountId}:${key}`,
+    ])) as { locked: boolean }[];
+    return row.locked;
+  }
+
+  findIdempotencyKey(m: EntityManager, accountId: string, key: string): Promise<SmsIdempotencyKey | null> {
+    return m.findOneBy(SmsIdempotencyKey, { accountId, key });
+  }
+
+  async deleteIdempotencyKey(m: EntityManager, accountId: string, key: string): Promise<void> {
+    await m.delete(SmsIdempotencyKey, { accountId, key });
+  }
+
+  async saveIdempotencyKey(m: EntityManager, row: Omit<SmsIdempotencyKey, 'createdAt'>): Promise<void> {
+    await m.insert(SmsIdempotencyKey, row);
+  }
+
+  async purgeIdempotencyKeys(olderThanMs: number): Promise<void> {
+    await this.ds.query(
+      `DELETE FROM "messaging"."idempotency_keys" WHERE created_at < now() - make_interval(secs => $1::float8 / 1000)`,
+      [olderThanMs],
+    );
+  }
+
+  // --- messages ----------------------------------------------------------
+
+  async insertMessage(m: EntityManager, row: Partial<SmsMessage>): Promise<void> {
+    await m.insert(SmsMessage, row);
+  }
+
+  async insertHistory(m: EntityManager, row: Omit<SmsStatusHistory, 'id'>): Promise<void> {
+    await m.insert(SmsStatusHistory, row);
+  }
+
+  lockMessage(m: EntityManager, id: string): Promise<SmsMessage | null> {
+    return m
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .setLock('pessimistic_write')
+      .where('m.id = :id', { id })
+      .getOne();
+  }
+
+  lockMessageBySid(m: EntityManager, sid: string): Promise<SmsMessage | null> {
+    return m
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .setLock('pessimistic_write')
+      .where('m.twilio_sid = :sid', { sid })
+      .getOne();
+  }
+
+  async updateMessage(m: EntityManager, id: string, patch: Partial<SmsMessage>): Promise<void> {
+    await m.update(SmsMessage, { id }, { ...patch, updatedAt: new Date() });
+  }
+
+  /**
+   * Orders everything done for one Twilio SID (storing it after a send, applying
+   * its callbacks), so a callback that raced ahead of the stored SID is parked
+   * and then applied, never lost.
+   */
+  async lockSid(m: EntityManager, sid: string): Promise<void> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7002))`, [sid]);
+  }
+
+  /** SIDs among `sids` that some message already owns (reconciliation must not adopt them twice). */
+  async ownedSids(sids: string[]): Promise<Set<string>> {
+    if (sids.length === 0) return new Set();
+    const rows = await this.ds.getRepository(SmsMessage).find({
+      select: { twilioSid: true },
+      where: { twilioSid: In(sids) },
+    });
+    return new Set(rows.map((r) => r.twilioSid as string));
+  }
+
+  // --- status callbacks --------------------------------------------------
+
+  async insertCallback(m: EntityManager, row: Omit<SmsStatusCallback, 'id' | 'appliedAt' | 'outcome'>): Promise<string> {
+    const res = await m.insert(SmsStatusCallback, { ...row, appliedAt: null, outcome: null });
+    return String(res.identifiers[0].id);
+  }
+
+  pendingCallbacks(m: EntityManager, sid: string): Promise<SmsStatusCallback[]> {
+    return m.find(SmsStatusCallback, { where: { twilioSid: sid, appliedAt: IsNull() }, order: { id: 'ASC' } });
+  }
+
+  async markCallback(m: EntityManager, id: string, outcome: string): Promise<void> {
+    await m.update(SmsStatusCallback, { id }, { appliedAt: new Date(), outcome });
+  }
+
+  async purgeOrphanCallbacks(olderThanMs: number): Promise<void> {
+    await this.ds.query(
+      `DELETE FROM "messaging"."status_callbacks"
+       WHERE applied_at IS NULL AND received_at < now() - make_interval(secs => $1::float8 / 1000)`,
+      [olderThanMs],
+    );
+  }
+
+  // --- sender ------------------------------------------------------------
+
+  /** Messages whose next send attempt (or abandoned claim) is due. */
+  async dueForDispatch(limit: number): Promise<string[]> {
+    const rows = await this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .select('m.id', 'id')
+      .where(`m.dispatch_state IN ('pending', 'in_flight', 'uncertain')`)
+      .andWhere('m.next_attempt_at <= now()')
+      .orderBy('m.next_attempt_at', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /** `sent` for longer than the threshold: ids of the rows to flag, locked. */
+  lockStuckInSent(m: EntityManager, afterMs: number, limit: number): Promise<SmsMessage[]> {
+    return m
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where(`m.status = 'sent' AND NOT m.soft_failure`)
+      .andWhere('m.status_changed_at < now() - make_interval(secs => :s::float8 / 1000)', { s: afterMs })
+      .limit(limit)
+      .getMany();
+  }
+
+  // --- reads -------------------------------------------------------------
+
+  findForAccount(accountId: string, idOrSid: string): Promise<SmsMessage | null> {
+    const repo = this.ds.getRepository(SmsMessage);
+    return SID.test(idOrSid)
+      ? repo.findOneBy({ accountId, twilioSid: idOrSid })
+      : repo.findOneBy({ accountId, id: idOrSid });
+  }
+
+  history(messageId: string): Promise<SmsStatusHistory[]> {
+    return this.ds.getRepository(SmsStatusHistory).find({ where: { messageId }, order: { id: 'ASC' } });
+  }
+
+  /** The conversation (our number, other party) from `from` on, oldest first. */
+  conversationSince(from: SmsMessage, limit: number): Promise<SmsMessage[]> {
+    return this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.account_id = :a AND m.our_number = :n AND m.other_party = :o', {
+        a: from.accountId,
+        n: from.ourNumber,
+        o: from.otherParty,
+      })
+      .andWhere('(m.created_at, m.id) >= (:at, :id)', { at: from.createdAt, id: from.id })
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  list(f: ListFilter): Promise<SmsMessage[]> {
+    const qb = this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.account_id = :account', { account: f.accountId })
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .limit(f.limit + 1);
+    if (f.agentId !== undefined) qb.andWhere('m.agent_id = :agent', { agent: f.agentId });
+    if (f.fromNumber !== undefined) qb.andWhere('m.from_number = :from', { from: f.fromNumber });
+    if (f.toNumber !== undefined) qb.andWhere('m.to_number = :to', { to: f.toNumber });
+    if (f.status !== undefined) qb.andWhere('m.status = :status', { status: f.status });
+    if (f.cursor) {
+      const c = decodeCursor(f.cursor);
+      qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.createdAt, id: c.id });
+    }
+    return qb.getMany();
+  }
+}
+
+export type { DispatchState };

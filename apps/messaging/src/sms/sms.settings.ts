@@ -1,0 +1,48 @@
+/**
+ * Tunables of the SMS sender, read once from the environment with documented
+ * defaults (docs/sms.md lists them). Kept here rather than in the shared
+ * config because only this service reads them.
+ */
+export interface SmsSettings {
+  /** A message still `sent` this long after reaching `sent` is flagged `soft_failure`. */
+  softFailureAfterMs: number;
+  /** How long a claimed send may run before another worker treats it as abandoned (and reconciles). */
+  leaseMs: number;
+  /** Twilio request timeout; below the lease so an attempt always ends before its lease. */
+  twilioTimeoutMs: number;
+  /** Poller period: retries that came due, abandoned claims, soft failures. */
+  pollMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Attempts before a message that Twilio never answered ends `failed`. */
+  maxAttempts: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got "${raw}")`);
+  return n;
+}
+
+export function loadSmsSettings(env: NodeJS.ProcessEnv = process.env): SmsSettings {
+  const leaseMs = int(env, 'SMS_DISPATCH_LEASE_MS', 30_000, 1000);
+  return {
+    softFailureAfterMs: int(env, 'SMS_SENT_SOFT_FAILURE_AFTER_MS', 10 * 60_000, 1),
+    leaseMs,
+    twilioTimeoutMs: Math.min(int(env, 'SMS_TWILIO_TIMEOUT_MS', 10_000, 100), Math.floor(leaseMs / 2)),
+    pollMs: int(env, 'SMS_DISPATCH_POLL_MS', 1000, 50),
+    retryBaseMs: int(env, 'SMS_RETRY_BASE_MS', 1000, 10),
+    retryMaxMs: int(env, 'SMS_RETRY_MAX_MS', 5 * 60_000, 10),
+    maxAttempts: int(env, 'SMS_MAX_SEND_ATTEMPTS', 15, 1),
+  };
+}
+
+export const SMS_SETTINGS = 'SMS_SETTINGS';
+
+/** Exponential backoff with full jitter in [0.5, 1.5) of the step, capped. */
+export function retryDelayMs(s: SmsSettings, attempt: number, random = Math.random): number {
+  const step = Math.min(s.retryBaseMs * 2 ** Math.max(0, attempt - 1), s.retryMaxMs);
+  return Math.round(step * (0.5 + random()));
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { MessagingEvents, Outbox } from '@nixflex/common';
+import { SmsStatus, canTransition, statusRank, twilioErrorMeaning } from '@nixflex/common/sms';
+import { EntityManager } from 'typeorm';
+import { HistorySource, SmsMessage } from './sms.entities';
+import { SmsRepository } from './sms.repository';
+
+export interface StatusChange {
+  status: SmsStatus;
+  errorCode?: string | null;
+  /** Overrides Twilio's meaning of the code (a refusal carries its own message). */
+  errorMessage?: string | null;
+  at: Date;
+  source: HistorySource;
+}
+
+/**
+ * The one place a message's status changes. Callers hold the row lock
+ * (SmsRepository.lockMessage*). A status only moves forward by rank, a final
+ * status wins, a duplicate changes nothing; each applied change is kept in
+ * the history with its time and announced with `sms.status-updated.v1`.
+ */
+@Injectable()
+export class StatusMachine {
+  constructor(
+    private readonly repo: SmsRepository,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** Applies the change to `msg` (mutated in place); false when it does not move the status. */
+  async apply(m: EntityManager, msg: SmsMessage, change: StatusChange): Promise<boolean> {
+    if (!canTransition(msg.status, change.status)) return false;
+    const previous = msg.status;
+    const code = change.errorCode ?? null;
+    msg.status = change.status;
+    msg.statusRank = statusRank(change.status);
+    msg.statusChangedAt = change.at;
+    if (code !== null) {
+      msg.errorCode = code;
+      msg.errorMessage = change.errorMessage ?? twilioErrorMeaning(code);
+    }
+    // The soft-failure flag describes a message resting in `sent`; any later status replaces it.
+    msg.softFailure = false;
+    await this.repo.updateMessage(m, msg.id, {
+      status: msg.status,
+      statusRank: msg.statusRank,
+      statusChangedAt: msg.statusChangedAt,
+      errorCode: msg.errorCode,
+      errorMessage: msg.errorMessage,
+      softFailure: false,
+    });
+    await this.repo.insertHistory(m, {
+      messageId: msg.id,
+      status: change.status,
+      errorCode: code,
+      source: change.source,
+      occurredAt: change.at,
+    });
+    await this.outbox.add(m, MessagingEvents.smsStatusUpdated, {
+      message_id: msg.id,
+      account_id: msg.accountId,
+      agent_id: msg.agentId,
+      twilio_sid: msg.twilioSid,
+      status: msg.status,
+      previous_status: previous,
+      error_code: msg.errorCode,
+      soft_failure: false,
+      at: change.at.toISOString(),
+    });
+    return true;
+  }
+
+  /** Flags a message resting in `sent` past the threshold (the spec's dashboard soft failure). */
+  async flagSoftFailure(m: EntityManager, msg: SmsMessage, at: Date): Promise<void> {
+    msg.softFailure = true;
+    msg.softFailureAt = at;
+    await this.repo.updateMessage(m, msg.id, { softFailure: true, softFailureAt: at });
+    await this.outbox.add(m, MessagingEvents.smsStatusUpdated, {
+      message_id: msg.id,
+      account_id: msg.accountId,
+      agent_id: msg.agentId,
+      twilio_sid: msg.twilioSid,
+      status: msg.status,
+      previous_status: msg.status,
+      error_code: msg.errorCode,
+      soft_failure: true,
+      at: at.toISOString(),
+    });
+  }
+}

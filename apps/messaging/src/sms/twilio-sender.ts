@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ResolvedNumber, config } from '@nixflex/common';
+import { twilioClientFor } from '@nixflex/common/numbers';
+import twilio from 'twilio';
+import { SMS_SETTINGS, SmsSettings } from './sms.settings';
+
+export interface CreatedMessage {
+  sid: string;
+  status: string;
+  accountSid: string;
+}
+
+/**
+ * How a failed Twilio call ends:
+ * - `refused`: Twilio answered and said no (21211, 21610, 20003, ...): final.
+ * - `retry`: certainly not processed (429/20429, connection never made): send again later.
+ * - `uncertain`: the request may have reached Twilio (timeout, reset, 5xx): ask Twilio before any resend.
+ */
+export type SendFailure =
+  | { kind: 'refused'; code: string; message: string }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'uncertain'; reason: string };
+
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function classifyTwilioError(err: unknown): SendFailure {
+  const e = err as { status?: unknown; code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (err instanceof twilio.RestException || (typeof e?.status === 'number' && typeof e?.code === 'number')) {
+    const status = e.status as number;
+    const code = e.code as number | undefined;
+    if (status === 429 || code === 20429) return { kind: 'retry', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
+    if (status >= 500) return { kind: 'uncertain', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
+    return { kind: 'refused', code: String(code ?? status), message };
+  }
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (NEVER_CONNECTED.has(code)) return { kind: 'retry', reason: `${code}: ${message}` };
+  return { kind: 'uncertain', reason: `${code || 'network error'}: ${message}` };
+}
+
+/** The Twilio calls of the sender, with the number's own credentials. */
+@Injectable()
+export class TwilioSender {
+  constructor(@Inject(SMS_SETTINGS) private readonly settings: SmsSettings) {}
+
+  statusCallbackUrl(): string {
+    return `${config().publicWebhookBaseUrl}/twilio/sms-status`;
+  }
+
+  async create(number: ResolvedNumber, to: string, body: string): Promise<CreatedMessage> {
+    const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
+    const msg = await client.messages.create({
+      to,
+      from: number.phone_number,
+      body,
+      statusCallback: this.statusCallbackUrl(),
+    });
+    return { sid: msg.sid, status: msg.status, accountSid: msg.accountSid };
+  }
+
+  /**
+   * Messages Twilio holds from `from` to `to` sent since `since` with exactly
+   * this body, oldest first: the candidates a lost create may have produced.
+   */
+  async findSent(number: ResolvedNumber, to: string, body: string, since: Date): Promise<CreatedMessage[]> {
+    const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
+    const list = await client.messages.list({ to, from: number.phone_number, dateSentAfter: since, limit: 200 });
+    return list
+      .filter((m) => m.body === body && (m.direction ?? '').startsWith('outbound'))
+      .sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0))
+      .map((m) => ({ sid: m.sid, status: m.status, accountSid: m.accountSid }));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './segments';
+export * from './status';
+export * from './twilio-errors';
