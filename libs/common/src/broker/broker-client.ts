@@ -95,6 +95,9 @@ export class BrokerClient {
         reject(new AppError('service_unavailable', 'Message broker is unavailable; try again shortly'));
       }
     });
+    // The reply can arrive before the publisher confirm; mark the rejection as
+    // handled now so it is not reported as unhandled while we await the confirm.
+    result.catch(() => undefined);
     try {
       await sent;
     } catch (err) {

@@ -1,6 +1,7 @@
 import { INestApplication, INestMicroservice, LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { AmqpServer } from '../broker/amqp-server';
 import { ServiceName } from '../broker/topology';
 import { Config, configOrExit } from '../config';
@@ -19,6 +20,11 @@ function logLevels(cfg: Config): LogLevel[] {
 async function prepare(service: ServiceName): Promise<Config> {
   const cfg = configOrExit();
   const logger = new Logger(service);
+  // A stray rejection must be visible, but must not take down a process that
+  // holds other requests in flight.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`);
+  });
   Logger.overrideLogger(logLevels(cfg));
   await retry(() => migrate(service, cfg.databaseUrl), logger, 'Postgres');
   await processBroker().start();
@@ -73,11 +79,18 @@ export async function bootstrapHttp(
   opts: { bodyLimit?: number; consumes?: boolean } = {},
 ): Promise<INestApplication> {
   const cfg = await prepare(service);
-  const adapter = new FastifyAdapter({ bodyLimit: opts.bodyLimit ?? 256 * 1024, trustProxy: true });
+  const logger = new Logger('Http');
+  const adapter = new FastifyAdapter({
+    bodyLimit: opts.bodyLimit ?? 256 * 1024,
+    trustProxy: true,
+    maxParamLength: 2048,
+    // Router-level refusals (malformed URL, URI too long) in our error shape too.
+    frameworkErrors: (err: Error, _req: unknown, reply: FastifyReply) =>
+      sendError(reply, toHttpError(err, logger)),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module as any, adapter, {
     logger: logLevels(cfg),
   });
-  const logger = new Logger('Http');
   // Body-parser errors (bad JSON, too large, wrong content type) happen before
   // Nest's filters run; they get the same error shape here.
   const fastify = app.getHttpAdapter().getInstance();
