@@ -6,7 +6,8 @@ import * as amqp from 'amqplib';
 import * as path from 'node:path';
 import { Client } from 'pg';
 
-export const ROOT = path.resolve(__dirname, '../..');
+/** The repository root, whether this file runs from test/ (jest) or dist/test/ (benchmarks). */
+export const ROOT = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
 
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres:postgres@localhost:5432/nixflex';
