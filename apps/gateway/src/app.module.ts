@@ -6,6 +6,7 @@ import { AUTH_ENTITIES } from './auth/entities';
 import { HealthController } from './health/health.controller';
 import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
 import { SmsModule } from './sms/sms.module';
+import { WebhookSettingsModule } from './webhook-settings/webhook-settings.module';
 
 @Module({
   imports: [
@@ -14,6 +15,7 @@ import { SmsModule } from './sms/sms.module';
     AgentsModule,
     PhoneNumbersModule,
     SmsModule,
+    WebhookSettingsModule,
   ],
   controllers: [HealthController],
 })

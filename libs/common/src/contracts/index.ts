@@ -1,3 +1,4 @@
+import type { CustomerEventsEventMap, CustomerWebhooksCommandMap } from './customer-events';
 import type { MessagingCommandMap, MessagingEventMap } from './messaging';
 import type { NumbersCommandMap, NumbersEventMap } from './numbers';
 import type { SystemCommandMap, SystemEventMap } from './system';
@@ -7,12 +8,21 @@ export * from './system';
 export * from './numbers';
 export * from './messaging';
 export * from './webhooks';
+export * from './customer-events';
 export * from './pagination';
 
 /** Every command (request/reply) routing key, typed to its request and response. */
-export type CommandMap = SystemCommandMap & NumbersCommandMap & MessagingCommandMap & WebhooksCommandMap;
+export type CommandMap = SystemCommandMap &
+  NumbersCommandMap &
+  MessagingCommandMap &
+  WebhooksCommandMap &
+  CustomerWebhooksCommandMap;
 /** Every event routing key, typed to its payload. */
-export type EventMap = SystemEventMap & NumbersEventMap & MessagingEventMap & WebhooksEventMap;
+export type EventMap = SystemEventMap &
+  NumbersEventMap &
+  MessagingEventMap &
+  WebhooksEventMap &
+  CustomerEventsEventMap;
 
 export type CommandKey = Extract<keyof CommandMap, string>;
 export type CommandRequest<K extends CommandKey> = CommandMap[K] extends { request: infer R } ? R : never;

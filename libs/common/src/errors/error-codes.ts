@@ -41,6 +41,7 @@ export const ERROR_STATUS = {
   // webhooks in / out
   invalid_signature: 403,
   webhook_url_not_allowed: 400,
+  webhook_delivery_not_found: 404,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

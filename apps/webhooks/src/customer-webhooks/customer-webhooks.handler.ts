@@ -1,0 +1,43 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  CustomerWebhooksCommands,
+  GetWebhookDeliveryCommand,
+  ListWebhookDeliveriesCommand,
+  Page,
+  WebhookAccountRef,
+  WebhookDeliveryDetailDto,
+  WebhookDeliveryDto,
+  WebhookSecretDto,
+} from '@nixflex/common';
+import { DeliveryLogService } from './log/delivery-log.service';
+import { SecretsService } from './secrets/secrets.service';
+
+/** Commands behind /v1/webhook-secret and /v1/webhook-deliveries; every one is scoped by account_id. */
+@Controller()
+export class CustomerWebhooksHandler {
+  constructor(
+    private readonly secrets: SecretsService,
+    private readonly log: DeliveryLogService,
+  ) {}
+
+  @MessagePattern(CustomerWebhooksCommands.secretGet)
+  getSecret(@Payload() cmd: WebhookAccountRef): Promise<WebhookSecretDto> {
+    return this.secrets.get(cmd.account_id);
+  }
+
+  @MessagePattern(CustomerWebhooksCommands.secretRotate)
+  rotateSecret(@Payload() cmd: WebhookAccountRef): Promise<WebhookSecretDto> {
+    return this.secrets.rotate(cmd.account_id);
+  }
+
+  @MessagePattern(CustomerWebhooksCommands.deliveriesList)
+  list(@Payload() cmd: ListWebhookDeliveriesCommand): Promise<Page<WebhookDeliveryDto>> {
+    return this.log.list(cmd);
+  }
+
+  @MessagePattern(CustomerWebhooksCommands.deliveriesGet)
+  get(@Payload() cmd: GetWebhookDeliveryCommand): Promise<WebhookDeliveryDetailDto> {
+    return this.log.get(cmd);
+  }
+}
