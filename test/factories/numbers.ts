@@ -59,10 +59,16 @@ export function sandboxFault(
   return admin(stack, 'POST', '/faults', { api });
 }
 
-export function sandboxRequests(
-  stack: Stack,
-  pathContains: string,
-): Promise<{ method: string; path: string }[]> {
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  status: number;
+  account_sid: string | null;
+}
+
+/** Twilio REST requests the sandbox received whose path contains `pathContains`. */
+export function sandboxRequests(stack: Stack, pathContains: string): Promise<SandboxRequest[]> {
   return admin(stack, 'GET', `/requests?path_contains=${encodeURIComponent(pathContains)}`);
 }
 

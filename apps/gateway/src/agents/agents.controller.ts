@@ -32,8 +32,16 @@ export class AgentsController {
   }
 
   @Patch(':id')
-  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateAgentBody): Promise<AgentDto> {
-    return this.broker.request(NumbersCommands.agentsUpdate, { ...body, account_id: p.accountId, agent_id: id });
+  update(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() body: UpdateAgentBody,
+  ): Promise<AgentDto> {
+    return this.broker.request(NumbersCommands.agentsUpdate, {
+      ...body,
+      account_id: p.accountId,
+      agent_id: id,
+    });
   }
 
   @Delete(':id')
