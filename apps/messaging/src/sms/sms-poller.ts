@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Outbox } from '@nixflex/common';
 import { SmsDispatcher } from './dispatcher';
+import { ErrorCodeBackfill } from './error-backfill';
 import { IDEMPOTENCY_TTL_MS } from './send.service';
 import { SmsRepository } from './sms.repository';
 import { SMS_SETTINGS, SmsSettings } from './sms.settings';
@@ -17,6 +18,7 @@ const ORPHAN_CALLBACK_TTL_MS = 7 * 24 * 3600_000;
  *   worker (lease expired: reconciled first), and messages whose dispatch
  *   event was lost - so a kill -9 anywhere loses nothing;
  * - flags messages resting in `sent` past SMS_SENT_SOFT_FAILURE_AFTER_MS;
+ * - asks Twilio for error codes that a failure callback lacked;
  * - forgets idempotency keys after 24 h and never-matched callbacks after 7 days.
  */
 @Injectable()
@@ -31,6 +33,7 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly dispatcher: SmsDispatcher,
     private readonly machine: StatusMachine,
     private readonly outbox: Outbox,
+    private readonly errorCodes: ErrorCodeBackfill,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
   ) {}
 
@@ -53,6 +56,7 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     try {
       await this.dispatchDue();
       await this.flagSoftFailures();
+      await this.errorCodes.run();
       if (Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
         this.lastHousekeeping = Date.now();
         await this.repo.purgeIdempotencyKeys(IDEMPOTENCY_TTL_MS);

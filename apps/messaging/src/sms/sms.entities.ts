@@ -101,6 +101,13 @@ export class SmsMessage {
   @Column('timestamptz', { name: 'dispatched_at', nullable: true })
   dispatchedAt: Date | null;
 
+  /** Set when a failure status arrived without its ErrorCode: when to ask Twilio for it. */
+  @Column('timestamptz', { name: 'error_fetch_after', nullable: true })
+  errorFetchAfter: Date | null;
+
+  @Column('smallint', { name: 'error_fetch_attempts' })
+  errorFetchAttempts: number;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NumberResolverModule } from '@nixflex/common/numbers';
 import { SmsDispatcher } from './dispatcher';
+import { ErrorCodeBackfill } from './error-backfill';
 import { SmsSendService } from './send.service';
 import { SMS_ENTITIES } from './sms.entities';
 import { SmsHandler } from './sms.handler';
@@ -25,6 +26,7 @@ import { TwilioSender } from './twilio-sender';
     SmsDispatcher,
     StatusIngestService,
     SmsQueryService,
+    ErrorCodeBackfill,
     SmsPoller,
   ],
   exports: [SmsSendService],

@@ -165,6 +165,27 @@ export class SmsRepository {
       .getMany();
   }
 
+  /** Failure statuses still without their error code whose look-up at Twilio is due. */
+  dueErrorFetches(limit: number): Promise<SmsMessage[]> {
+    return this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.error_fetch_after IS NOT NULL AND m.error_fetch_after <= now()')
+      .orderBy('m.error_fetch_after', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The latest history row of `status` for a message gets the code that was missing. */
+  async setHistoryErrorCode(m: EntityManager, messageId: string, status: string, code: string): Promise<void> {
+    await m.query(
+      `UPDATE "messaging"."message_status_history" SET error_code = $3
+       WHERE id = (SELECT max(id) FROM "messaging"."message_status_history" WHERE message_id = $1 AND status = $2)
+         AND error_code IS NULL`,
+      [messageId, status, code],
+    );
+  }
+
   // --- reads -------------------------------------------------------------
 
   findForAccount(accountId: string, idOrSid: string): Promise<SmsMessage | null> {

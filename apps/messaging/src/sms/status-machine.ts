@@ -5,6 +5,12 @@ import { EntityManager } from 'typeorm';
 import { HistorySource, SmsMessage } from './sms.entities';
 import { SmsRepository } from './sms.repository';
 
+const ERROR_FETCH_FIRST_DELAY_MS = 500;
+
+function isFailure(status: SmsStatus): boolean {
+  return status === 'failed' || status === 'undelivered';
+}
+
 export interface StatusChange {
   status: SmsStatus;
   errorCode?: string | null;
@@ -41,6 +47,8 @@ export class StatusMachine {
     }
     // The soft-failure flag describes a message resting in `sent`; any later status replaces it.
     msg.softFailure = false;
+    // A failure without its code (callback overtaken by the message's progress): ask Twilio later.
+    const fetchError = isFailure(change.status) && msg.errorCode === null && msg.twilioSid !== null;
     await this.repo.updateMessage(m, msg.id, {
       status: msg.status,
       statusRank: msg.statusRank,
@@ -48,6 +56,7 @@ export class StatusMachine {
       errorCode: msg.errorCode,
       errorMessage: msg.errorMessage,
       softFailure: false,
+      errorFetchAfter: fetchError ? new Date(Date.now() + ERROR_FETCH_FIRST_DELAY_MS) : null,
     });
     await this.repo.insertHistory(m, {
       messageId: msg.id,

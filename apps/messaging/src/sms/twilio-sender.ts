@@ -58,6 +58,12 @@ export class TwilioSender {
     return { sid: msg.sid, status: msg.status, accountSid: msg.accountSid };
   }
 
+  async fetch(number: ResolvedNumber, sid: string): Promise<{ status: string; errorCode: number | null; errorMessage: string | null }> {
+    const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
+    const m = await client.messages(sid).fetch();
+    return { status: m.status, errorCode: m.errorCode ?? null, errorMessage: m.errorMessage ?? null };
+  }
+
   /**
    * Messages Twilio holds from `from` to `to` sent since `since` with exactly
    * this body, oldest first: the candidates a lost create may have produced.
