@@ -15,9 +15,15 @@ export interface SmsSender {
   twilio: { account_sid: string; auth_token: string };
 }
 
-export async function sandboxAdmin<T = any>(stack: Stack, method: string, path: string, body?: unknown): Promise<T> {
+export async function sandboxAdmin<T = any>(
+  stack: Stack,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await http<T>(method, `${stack.sandboxUrl}/__admin${path}`, { body });
-  if (res.status >= 300) throw new Error(`sandbox ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status >= 300)
+    throw new Error(`sandbox ${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
@@ -55,7 +61,12 @@ export function smsBody(sender: SmsSender, to: string, message = `Hello ${random
   return { agent_id: sender.agent_id, from_number: sender.from_number, to, message };
 }
 
-export async function send(sender: SmsSender, to: string, message?: string, headers?: Record<string, string>) {
+export async function send(
+  sender: SmsSender,
+  to: string,
+  message?: string,
+  headers?: Record<string, string>,
+) {
   return sender.account.api.post('/v1/sms', smsBody(sender, to, message), headers);
 }
 

@@ -59,8 +59,12 @@ describe('SMS: the messaging process killed (kill -9) and restarted', () => {
     const to = recipient();
     const res = await send(s, to, 'ambiguous then crash');
     await waitFor('attempt recorded as uncertain', async () => {
-      const rows = await stack.sql(`SELECT dispatch_state FROM messaging.messages WHERE id = $1`, [res.body.message_id]);
-      return rows[0]?.dispatch_state === 'uncertain' || rows[0]?.dispatch_state === 'done' ? rows[0] : undefined;
+      const rows = await stack.sql(`SELECT dispatch_state FROM messaging.messages WHERE id = $1`, [
+        res.body.message_id,
+      ]);
+      return rows[0]?.dispatch_state === 'uncertain' || rows[0]?.dispatch_state === 'done'
+        ? rows[0]
+        : undefined;
     });
     await stack.kill('messaging');
     stack.spawn('messaging');
@@ -76,7 +80,9 @@ describe('SMS: the messaging process killed (kill -9) and restarted', () => {
     await sandboxFaults(stack, { drop_after_create: { count: 1 } });
     const to = recipient();
     const res = await send(s, to, 'abandoned claim');
-    await waitFor('Twilio has it', async () => ((await sandboxMessages(stack, { to })).length === 1 ? true : undefined));
+    await waitFor('Twilio has it', async () =>
+      (await sandboxMessages(stack, { to })).length === 1 ? true : undefined,
+    );
     await stack.kill('messaging');
     await stack.sql(
       `UPDATE messaging.messages SET dispatch_state = 'in_flight', twilio_sid = NULL,
@@ -124,10 +130,14 @@ describe('SMS: POST /v1/sms timing out while messaging is down', () => {
     expect(first.body.error.code).toBe('upstream_timeout');
     stack.spawn('messaging');
     // The command waited in messaging's durable queue and runs on restart.
-    const rows = await waitFor('message stored from the timed-out request', async () => {
-      const r = await stack.sql(`SELECT id FROM messaging.messages WHERE to_number = $1`, [to]);
-      return r.length > 0 ? r : undefined;
-    }, 30_000);
+    const rows = await waitFor(
+      'message stored from the timed-out request',
+      async () => {
+        const r = await stack.sql(`SELECT id FROM messaging.messages WHERE to_number = $1`, [to]);
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+    );
     const retry = await s.account.api.post('/v1/sms', body, headers);
     expect(retry.status).toBe(202);
     expect(retry.body.message_id).toBe(rows[0].id);

@@ -1,12 +1,5 @@
 import { createAccount } from '../factories/accounts';
-import {
-  SmsSender,
-  recipient,
-  sandboxMessages,
-  send,
-  smsSender,
-  waitForSms,
-} from '../factories/sms';
+import { SmsSender, recipient, sandboxMessages, send, smsSender, waitForSms } from '../factories/sms';
 import { Stack } from '../harness/stack';
 
 describe('SMS: send and track through the gateway', () => {
@@ -14,7 +7,9 @@ describe('SMS: send and track through the gateway', () => {
   let s: SmsSender;
 
   beforeAll(async () => {
-    stack = await Stack.start({ env: { SMS_SENT_SOFT_FAILURE_AFTER_MS: '1500', SMS_DISPATCH_POLL_MS: '200' } });
+    stack = await Stack.start({
+      env: { SMS_SENT_SOFT_FAILURE_AFTER_MS: '1500', SMS_DISPATCH_POLL_MS: '200' },
+    });
     s = await smsSender(stack);
   }, 60_000);
   afterAll(() => stack?.stop());
@@ -43,9 +38,12 @@ describe('SMS: send and track through the gateway', () => {
     // later one is recorded as received but not applied, so the history is an
     // in-order subsequence of Twilio's steps.
     const statuses = done.status_history.map((h: any) => h.status);
-    expect(['queued,sending,sent,delivered', 'queued,sent,delivered', 'queued,sending,delivered', 'queued,delivered']).toContain(
-      statuses.join(','),
-    );
+    expect([
+      'queued,sending,sent,delivered',
+      'queued,sent,delivered',
+      'queued,sending,delivered',
+      'queued,delivered',
+    ]).toContain(statuses.join(','));
     const received = await stack.sql(
       `SELECT status FROM messaging.status_callbacks WHERE twilio_sid = $1 ORDER BY id`,
       [done.twilio_sid],
@@ -69,7 +67,11 @@ describe('SMS: send and track through the gateway', () => {
     const done = await waitForSms(s, res.body.message_id, (b) => b.status === 'undelivered');
     expect(done.error_code).toBe('30003');
     expect(done.error_message).toMatch(/Unreachable destination handset/);
-    expect(done.status_history.at(-1)).toMatchObject({ status: 'undelivered', error_code: '30003', source: 'twilio_callback' });
+    expect(done.status_history.at(-1)).toMatchObject({
+      status: 'undelivered',
+      error_code: '30003',
+      source: 'twilio_callback',
+    });
   });
 
   it('ends failed with 21610 when Twilio refuses the create (recipient unsubscribed)', async () => {
@@ -122,14 +124,18 @@ describe('SMS: send and track through the gateway', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await s.account.api.get(`/v1/sms?to=${encodeURIComponent(to)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: any = await s.account.api.get(
+        `/v1/sms?to=${encodeURIComponent(to)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(page.status).toBe(200);
       seen.push(...page.body.data.map((m: any) => m.message_id));
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
 
-    const byAgent = await s.account.api.get(`/v1/sms?agent_id=${s.agent_id}&from_number=${encodeURIComponent(s.from_number)}&limit=200`);
+    const byAgent = await s.account.api.get(
+      `/v1/sms?agent_id=${s.agent_id}&from_number=${encodeURIComponent(s.from_number)}&limit=200`,
+    );
     expect(byAgent.body.data.length).toBeGreaterThanOrEqual(5);
     const failed = await s.account.api.get('/v1/sms?status=failed');
     expect(failed.body.data.every((m: any) => m.status === 'failed')).toBe(true);

@@ -13,7 +13,14 @@ import {
 } from '../factories/sms';
 import { Stack, waitFor } from '../harness/stack';
 
-const RANK: Record<string, number> = { queued: 10, sending: 20, sent: 30, delivered: 50, undelivered: 50, failed: 50 };
+const RANK: Record<string, number> = {
+  queued: 10,
+  sending: 20,
+  sent: 30,
+  delivered: 50,
+  undelivered: 50,
+  failed: 50,
+};
 
 describe('SMS: Twilio status callbacks', () => {
   let stack: Stack;
@@ -72,15 +79,26 @@ describe('SMS: Twilio status callbacks', () => {
       }
     }
     // Wait until the sandbox delivered every callback (each one twice).
-    await waitFor('all callbacks delivered', async () => {
-      const all = await Promise.all(sent.map((m) => sandboxMessages(stack, { to: m.to })));
-      return all.every((l) => l.length === 1 && l[0].callbacks.filter((c) => c.http_status === 200).length === 6);
-    }, 30_000, 200);
+    await waitFor(
+      'all callbacks delivered',
+      async () => {
+        const all = await Promise.all(sent.map((m) => sandboxMessages(stack, { to: m.to })));
+        return all.every(
+          (l) => l.length === 1 && l[0].callbacks.filter((c) => c.http_status === 200).length === 6,
+        );
+      },
+      30_000,
+      200,
+    );
     for (const m of sent) {
       // A failure callback overtaken by the message's progress can lack its ErrorCode;
       // messaging then asks Twilio for it, so the code may land a moment later.
       const want = expected[m.rule];
-      const done = await waitForSms(s, m.id, (b) => FINAL.includes(b.status) && (want.code === null || b.error_code !== null));
+      const done = await waitForSms(
+        s,
+        m.id,
+        (b) => FINAL.includes(b.status) && (want.code === null || b.error_code !== null),
+      );
       expect({ rule: m.rule, status: done.status, code: done.error_code }).toEqual({
         rule: m.rule,
         ...expected[m.rule],
@@ -126,7 +144,11 @@ describe('SMS: Twilio status callbacks', () => {
     expect((await postCallback(params, wrongUrl)).status).toBe(403);
 
     // Tampered after signing.
-    const good = twilio.getExpectedTwilioSignature(s.twilio.auth_token, callbackUrl(), callbackFor(done, 'sent'));
+    const good = twilio.getExpectedTwilioSignature(
+      s.twilio.auth_token,
+      callbackUrl(),
+      callbackFor(done, 'sent'),
+    );
     expect((await postCallback(params, good)).status).toBe(403);
 
     // From a number nobody imported.

@@ -12,8 +12,14 @@ import {
 } from '../factories/sms';
 import { Stack } from '../harness/stack';
 
-async function requests(stack: Stack, pathContains: string): Promise<{ method: string; status: number; path: string; params?: Record<string, string> }[]> {
-  const res = await http('GET', `${stack.sandboxUrl}/__admin/requests?path_contains=${encodeURIComponent(pathContains)}`);
+async function requests(
+  stack: Stack,
+  pathContains: string,
+): Promise<{ method: string; status: number; path: string; params?: Record<string, string> }[]> {
+  const res = await http(
+    'GET',
+    `${stack.sandboxUrl}/__admin/requests?path_contains=${encodeURIComponent(pathContains)}`,
+  );
   return res.body;
 }
 
@@ -85,7 +91,9 @@ describe('SMS: Twilio faults (retries, reconciliation, refusals)', () => {
 
   it("rejected credentials end the message failed with Twilio's 20003", async () => {
     const other = await smsSender(stack);
-    await sandboxAdmin(stack, 'POST', `/accounts/${other.twilio.account_sid}`, { auth_token: 'f'.repeat(32) });
+    await sandboxAdmin(stack, 'POST', `/accounts/${other.twilio.account_sid}`, {
+      auth_token: 'f'.repeat(32),
+    });
     const res = await send(other, recipient());
     const done = await waitForSms(other, res.body.message_id, (b) => b.status === 'failed');
     expect(done.error_code).toBe('20003');

@@ -1,5 +1,13 @@
 import { createAccount } from '../factories/accounts';
-import { SmsSender, recipient, sandboxMessages, send, smsBody, smsSender, waitForSms } from '../factories/sms';
+import {
+  SmsSender,
+  recipient,
+  sandboxMessages,
+  send,
+  smsBody,
+  smsSender,
+  waitForSms,
+} from '../factories/sms';
 import { Stack } from '../harness/stack';
 
 describe('SMS: validation codes and Idempotency-Key', () => {
@@ -21,15 +29,40 @@ describe('SMS: validation codes and Idempotency-Key', () => {
     const cases: [string, (s: SmsSender) => Record<string, unknown>, number, string][] = [
       ['to not E.164', (x) => ({ ...smsBody(x, '07386172392') }), 400, 'invalid_phone_format'],
       ['to impossible', (x) => ({ ...smsBody(x, '+44123') }), 400, 'invalid_phone_format'],
-      ['from_number not E.164', (x) => ({ ...smsBody(x, recipient()), from_number: '447446466847' }), 400, 'invalid_phone_format'],
+      [
+        'from_number not E.164',
+        (x) => ({ ...smsBody(x, recipient()), from_number: '447446466847' }),
+        400,
+        'invalid_phone_format',
+      ],
       ['empty message', (x) => smsBody(x, recipient(), ''), 400, 'message_empty'],
       ['blank message', (x) => smsBody(x, recipient(), '   \n '), 400, 'message_empty'],
       ['over 1600 characters', (x) => smsBody(x, recipient(), 'a'.repeat(1601)), 400, 'message_too_long'],
-      ['number not imported', (x) => ({ ...smsBody(x, recipient()), from_number: '+447700900123' }), 404, 'number_not_found'],
-      ['unknown agent', (x) => ({ ...smsBody(x, recipient()), agent_id: 'agent_0000000000000000' }), 404, 'agent_not_found'],
-      ['missing field', (x) => ({ agent_id: x.agent_id, to: recipient(), message: 'hi' }), 400, 'validation_failed'],
+      [
+        'number not imported',
+        (x) => ({ ...smsBody(x, recipient()), from_number: '+447700900123' }),
+        404,
+        'number_not_found',
+      ],
+      [
+        'unknown agent',
+        (x) => ({ ...smsBody(x, recipient()), agent_id: 'agent_0000000000000000' }),
+        404,
+        'agent_not_found',
+      ],
+      [
+        'missing field',
+        (x) => ({ agent_id: x.agent_id, to: recipient(), message: 'hi' }),
+        400,
+        'validation_failed',
+      ],
       ['wrong type', (x) => ({ ...smsBody(x, recipient()), message: 42 }), 400, 'validation_failed'],
-      ['unknown field', (x) => ({ ...smsBody(x, recipient()), media_url: 'http://x' }), 400, 'validation_failed'],
+      [
+        'unknown field',
+        (x) => ({ ...smsBody(x, recipient()), media_url: 'http://x' }),
+        400,
+        'validation_failed',
+      ],
     ];
     it.each(cases)('%s', async (_name, build, status, code) => {
       const before = await messageCount();
@@ -48,7 +81,10 @@ describe('SMS: validation codes and Idempotency-Key', () => {
     it('number attached to another agent of the account: 400 number_not_attached_to_agent', async () => {
       const other = await s.account.api.post('/v1/agents', { name: 'Other agent' });
       const before = await messageCount();
-      const res = await s.account.api.post('/v1/sms', { ...smsBody(s, recipient()), agent_id: other.body.id });
+      const res = await s.account.api.post('/v1/sms', {
+        ...smsBody(s, recipient()),
+        agent_id: other.body.id,
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('number_not_attached_to_agent');
       expect(await messageCount()).toBe(before);
@@ -57,7 +93,10 @@ describe('SMS: validation codes and Idempotency-Key', () => {
     it("another account's agent is not found (agents are invisible across accounts)", async () => {
       const stranger = await createAccount(stack, 'Stranger');
       const theirs = await stranger.api.post('/v1/agents', { name: 'Theirs' });
-      const res = await s.account.api.post('/v1/sms', { ...smsBody(s, recipient()), agent_id: theirs.body.id });
+      const res = await s.account.api.post('/v1/sms', {
+        ...smsBody(s, recipient()),
+        agent_id: theirs.body.id,
+      });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('agent_not_found');
     });

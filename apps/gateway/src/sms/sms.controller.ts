@@ -54,7 +54,8 @@ export class SmsController {
   /** By our id (`msg_...`) or by the Twilio SID (`SM...`). */
   @Get(':id')
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<SmsDetailDto> {
-    if (id.length > 64) throw new AppError('message_not_found', `No message ${id.slice(0, 64)}... in this account`);
+    if (id.length > 64)
+      throw new AppError('message_not_found', `No message ${id.slice(0, 64)}... in this account`);
     return this.broker.request(MessagingCommands.smsGet, { account_id: p.accountId, id });
   }
 }

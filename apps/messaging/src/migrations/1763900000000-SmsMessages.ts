@@ -48,7 +48,9 @@ export class SmsMessages1763900000000 implements MigrationInterface {
       `CREATE UNIQUE INDEX "messages_twilio_sid_uq" ON "messaging"."messages" ("twilio_sid") WHERE "twilio_sid" IS NOT NULL`,
     );
     // Keyset pagination (created_at DESC, id DESC) per account, and per filter.
-    await q.query(`CREATE INDEX "messages_account_idx" ON "messaging"."messages" ("account_id", "created_at" DESC, "id" DESC)`);
+    await q.query(
+      `CREATE INDEX "messages_account_idx" ON "messaging"."messages" ("account_id", "created_at" DESC, "id" DESC)`,
+    );
     for (const col of ['agent_id', 'from_number', 'to_number', 'status']) {
       await q.query(
         `CREATE INDEX "messages_account_${col}_idx" ON "messaging"."messages" ("account_id", "${col}", "created_at" DESC, "id" DESC)`,
@@ -103,7 +105,9 @@ export class SmsMessages1763900000000 implements MigrationInterface {
       "created_at" timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY ("account_id", "key")
     )`);
-    await q.query(`CREATE INDEX "idempotency_keys_created_idx" ON "messaging"."idempotency_keys" ("created_at")`);
+    await q.query(
+      `CREATE INDEX "idempotency_keys_created_idx" ON "messaging"."idempotency_keys" ("created_at")`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -20,6 +20,8 @@ export class SmsErrorCodeBackfill1763900000001 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX "messaging"."messages_error_fetch_idx"`);
-    await q.query(`ALTER TABLE "messaging"."messages" DROP COLUMN "error_fetch_after", DROP COLUMN "error_fetch_attempts"`);
+    await q.query(
+      `ALTER TABLE "messaging"."messages" DROP COLUMN "error_fetch_after", DROP COLUMN "error_fetch_attempts"`,
+    );
   }
 }

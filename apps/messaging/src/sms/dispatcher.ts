@@ -59,7 +59,11 @@ export class SmsDispatcher {
       return this.release(msg, 'pending', `number lookup failed: ${(err as Error).message}`);
     }
     if (number.account_id !== msg.accountId) {
-      return this.fail(msg, 'number_not_found', `Phone number ${msg.fromNumber} is no longer imported in this account`);
+      return this.fail(
+        msg,
+        'number_not_found',
+        `Phone number ${msg.fromNumber} is no longer imported in this account`,
+      );
     }
 
     if (claim.reconcile) {
@@ -67,7 +71,11 @@ export class SmsDispatcher {
       try {
         found = await this.reconcile(number, msg);
       } catch (err) {
-        return this.release(msg, 'uncertain', `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`);
+        return this.release(
+          msg,
+          'uncertain',
+          `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`,
+        );
       }
       if (found) {
         this.logger.log(`${msg.id}: adopted ${found.sid} found at Twilio after an uncertain attempt`);
@@ -75,7 +83,11 @@ export class SmsDispatcher {
       }
     }
     if (msg.attempts > this.settings.maxAttempts) {
-      return this.fail(msg, 'twilio_unavailable', `Twilio could not be reached after ${msg.attempts - 1} attempts: ${msg.lastAttemptError ?? ''}`);
+      return this.fail(
+        msg,
+        'twilio_unavailable',
+        `Twilio could not be reached after ${msg.attempts - 1} attempts: ${msg.lastAttemptError ?? ''}`,
+      );
     }
 
     let created: CreatedMessage;
@@ -178,7 +190,13 @@ export class SmsDispatcher {
   private async fail(msg: SmsMessage, code: string, message: string): Promise<void> {
     await this.repo.ds.transaction(async (m) => {
       const row = await this.repo.lockMessage(m, msg.id);
-      if (!row || row.twilioSid !== null || row.dispatchState !== 'in_flight' || row.attempts !== msg.attempts) return;
+      if (
+        !row ||
+        row.twilioSid !== null ||
+        row.dispatchState !== 'in_flight' ||
+        row.attempts !== msg.attempts
+      )
+        return;
       await this.repo.updateMessage(m, row.id, {
         dispatchState: 'failed',
         leaseUntil: null,
@@ -202,7 +220,13 @@ export class SmsDispatcher {
     const delay = retryDelayMs(this.settings, msg.attempts);
     await this.repo.ds.transaction(async (m) => {
       const row = await this.repo.lockMessage(m, msg.id);
-      if (!row || row.twilioSid !== null || row.dispatchState !== 'in_flight' || row.attempts !== msg.attempts) return;
+      if (
+        !row ||
+        row.twilioSid !== null ||
+        row.dispatchState !== 'in_flight' ||
+        row.attempts !== msg.attempts
+      )
+        return;
       await this.repo.updateMessage(m, row.id, {
         dispatchState: state,
         leaseUntil: null,
@@ -210,6 +234,8 @@ export class SmsDispatcher {
         lastAttemptError: reason.slice(0, 1000),
       });
     });
-    this.logger.warn(`${msg.id}: attempt ${msg.attempts} not sent (${state}, retry in ${delay} ms): ${reason}`);
+    this.logger.warn(
+      `${msg.id}: attempt ${msg.attempts} not sent (${state}, retry in ${delay} ms): ${reason}`,
+    );
   }
 }

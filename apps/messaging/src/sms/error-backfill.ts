@@ -48,7 +48,11 @@ export class ErrorCodeBackfill {
       if (!row || row.errorFetchAfter === null) return;
       if (row.errorCode !== null || code !== null) {
         if (row.errorCode === null && code !== null) {
-          await this.repo.updateMessage(m, row.id, { errorCode: code, errorMessage: meaning, errorFetchAfter: null });
+          await this.repo.updateMessage(m, row.id, {
+            errorCode: code,
+            errorMessage: meaning,
+            errorFetchAfter: null,
+          });
           await this.repo.setHistoryErrorCode(m, row.id, row.status, code);
         } else {
           await this.repo.updateMessage(m, row.id, { errorFetchAfter: null });

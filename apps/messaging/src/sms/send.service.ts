@@ -110,7 +110,11 @@ export class SmsSendService {
 
   private async createIn(m: EntityManager, sms: OutboundSms): Promise<SmsAcceptedDto> {
     const to = toE164(sms.to);
-    if (!to) throw new AppError('invalid_phone_format', '`to` must be a phone number in E.164 format, e.g. +447386172392');
+    if (!to)
+      throw new AppError(
+        'invalid_phone_format',
+        '`to` must be a phone number in E.164 format, e.g. +447386172392',
+      );
     const from = toE164(sms.from_number);
     if (!from) {
       throw new AppError(
@@ -159,7 +163,13 @@ export class SmsSendService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.repo.insertHistory(m, { messageId: id, status: 'queued', errorCode: null, source: 'api', occurredAt: now });
+    await this.repo.insertHistory(m, {
+      messageId: id,
+      status: 'queued',
+      errorCode: null,
+      source: 'api',
+      occurredAt: now,
+    });
     await this.outbox.add(m, MessagingEvents.smsDispatch, { message_id: id });
     return {
       message_id: id,

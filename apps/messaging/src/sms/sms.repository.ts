@@ -37,9 +37,10 @@ export class SmsRepository {
    * false when another transaction holds it (a concurrent duplicate).
    */
   async tryLockIdempotencyKey(m: EntityManager, accountId: string, key: string): Promise<boolean> {
-    const [row] = (await m.query(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7001)) AS locked`, [
-      `${accountId}:${key}`,
-    ])) as { locked: boolean }[];
+    const [row] = await m.query<{ locked: boolean }[]>(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7001)) AS locked`,
+      [`${accountId}:${key}`],
+    );
     return row.locked;
   }
 
@@ -115,13 +116,19 @@ export class SmsRepository {
 
   // --- status callbacks --------------------------------------------------
 
-  async insertCallback(m: EntityManager, row: Omit<SmsStatusCallback, 'id' | 'appliedAt' | 'outcome'>): Promise<string> {
+  async insertCallback(
+    m: EntityManager,
+    row: Omit<SmsStatusCallback, 'id' | 'appliedAt' | 'outcome'>,
+  ): Promise<string> {
     const res = await m.insert(SmsStatusCallback, { ...row, appliedAt: null, outcome: null });
     return String(res.identifiers[0].id);
   }
 
   pendingCallbacks(m: EntityManager, sid: string): Promise<SmsStatusCallback[]> {
-    return m.find(SmsStatusCallback, { where: { twilioSid: sid, appliedAt: IsNull() }, order: { id: 'ASC' } });
+    return m.find(SmsStatusCallback, {
+      where: { twilioSid: sid, appliedAt: IsNull() },
+      order: { id: 'ASC' },
+    });
   }
 
   async markCallback(m: EntityManager, id: string, outcome: string): Promise<void> {
@@ -177,7 +184,12 @@ export class SmsRepository {
   }
 
   /** The latest history row of `status` for a message gets the code that was missing. */
-  async setHistoryErrorCode(m: EntityManager, messageId: string, status: string, code: string): Promise<void> {
+  async setHistoryErrorCode(
+    m: EntityManager,
+    messageId: string,
+    status: string,
+    code: string,
+  ): Promise<void> {
     await m.query(
       `UPDATE "messaging"."message_status_history" SET error_code = $3
        WHERE id = (SELECT max(id) FROM "messaging"."message_status_history" WHERE message_id = $1 AND status = $2)

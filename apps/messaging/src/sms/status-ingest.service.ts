@@ -34,7 +34,8 @@ export class StatusIngestService {
       let result: string;
       const status = fromTwilioStatus(event.message_status);
       if (!status) result = 'unknown_status';
-      else if (msg.twilioAccountSid !== null && msg.twilioAccountSid !== event.account_sid) result = 'account_mismatch';
+      else if (msg.twilioAccountSid !== null && msg.twilioAccountSid !== event.account_sid)
+        result = 'account_mismatch';
       else {
         const applied = await this.machine.apply(m, msg, {
           status,

@@ -29,7 +29,8 @@ export function classifyTwilioError(err: unknown): SendFailure {
   if (err instanceof twilio.RestException || (typeof e?.status === 'number' && typeof e?.code === 'number')) {
     const status = e.status as number;
     const code = e.code as number | undefined;
-    if (status === 429 || code === 20429) return { kind: 'retry', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
+    if (status === 429 || code === 20429)
+      return { kind: 'retry', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
     if (status >= 500) return { kind: 'uncertain', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
     return { kind: 'refused', code: String(code ?? status), message };
   }
@@ -58,7 +59,10 @@ export class TwilioSender {
     return { sid: msg.sid, status: msg.status, accountSid: msg.accountSid };
   }
 
-  async fetch(number: ResolvedNumber, sid: string): Promise<{ status: string; errorCode: number | null; errorMessage: string | null }> {
+  async fetch(
+    number: ResolvedNumber,
+    sid: string,
+  ): Promise<{ status: string; errorCode: number | null; errorMessage: string | null }> {
     const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
     const m = await client.messages(sid).fetch();
     return { status: m.status, errorCode: m.errorCode ?? null, errorMessage: m.errorMessage ?? null };
@@ -70,7 +74,12 @@ export class TwilioSender {
    */
   async findSent(number: ResolvedNumber, to: string, body: string, since: Date): Promise<CreatedMessage[]> {
     const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
-    const list = await client.messages.list({ to, from: number.phone_number, dateSentAfter: since, limit: 200 });
+    const list = await client.messages.list({
+      to,
+      from: number.phone_number,
+      dateSentAfter: since,
+      limit: 200,
+    });
     return list
       .filter((m) => m.body === body && (m.direction ?? '').startsWith('outbound'))
       .sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0))

@@ -57,7 +57,10 @@ export class SmsStatusController {
     return EMPTY_TWIML;
   }
 
-  private async verify(params: Record<string, string>, signature: string | undefined): Promise<ResolvedNumber> {
+  private async verify(
+    params: Record<string, string>,
+    signature: string | undefined,
+  ): Promise<ResolvedNumber> {
     const forbidden = (why: string) => {
       this.logger.warn(`rejected SMS status callback for ${params.MessageSid ?? '?'}: ${why}`);
       return new AppError('invalid_signature', 'X-Twilio-Signature is missing or invalid');
@@ -68,12 +71,15 @@ export class SmsStatusController {
     try {
       number = await this.numbers.resolve(params.From);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'number_not_found') throw forbidden(`${params.From} is not imported`);
+      if (err instanceof AppError && err.code === 'number_not_found')
+        throw forbidden(`${params.From} is not imported`);
       throw err;
     }
-    if (params.AccountSid && params.AccountSid !== number.twilio_account_sid) throw forbidden('AccountSid mismatch');
+    if (params.AccountSid && params.AccountSid !== number.twilio_account_sid)
+      throw forbidden('AccountSid mismatch');
     const token = this.numbers.openTwilioToken(number);
-    if (!twilio.validateRequest(token, signature, SmsStatusController.url(), params)) throw forbidden('bad signature');
+    if (!twilio.validateRequest(token, signature, SmsStatusController.url(), params))
+      throw forbidden('bad signature');
     return number;
   }
 }

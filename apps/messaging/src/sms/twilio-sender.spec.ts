@@ -1,0 +1,48 @@
+import twilio from 'twilio';
+import { retryDelayMs } from './sms.settings';
+import { classifyTwilioError } from './twilio-sender';
+
+function rest(status: number, code: number, message = 'x') {
+  return new twilio.RestException({
+    statusCode: status,
+    body: { code, message, more_info: '', status },
+  } as any);
+}
+
+describe('classifyTwilioError', () => {
+  it('429/20429 is retried (never processed)', () => {
+    expect(classifyTwilioError(rest(429, 20429)).kind).toBe('retry');
+  });
+
+  it('5xx is uncertain: reconcile before resending', () => {
+    expect(classifyTwilioError(rest(500, 20500)).kind).toBe('uncertain');
+    expect(classifyTwilioError(rest(503, 20503)).kind).toBe('uncertain');
+  });
+
+  it("other 4xx are Twilio's refusals, with their code", () => {
+    expect(classifyTwilioError(rest(400, 21610, 'unsubscribed'))).toEqual({
+      kind: 'refused',
+      code: '21610',
+      message: 'unsubscribed',
+    });
+    expect(classifyTwilioError(rest(401, 20003))).toMatchObject({ kind: 'refused', code: '20003' });
+  });
+
+  it('a connection never made is retried; a reset or timeout is uncertain', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    expect(classifyTwilioError(err('ECONNREFUSED')).kind).toBe('retry');
+    expect(classifyTwilioError(err('ECONNRESET')).kind).toBe('uncertain');
+    expect(classifyTwilioError(err('ECONNABORTED')).kind).toBe('uncertain');
+    expect(classifyTwilioError(new Error('socket hang up')).kind).toBe('uncertain');
+  });
+});
+
+describe('retryDelayMs', () => {
+  const s = { retryBaseMs: 1000, retryMaxMs: 60_000 } as any;
+  it('doubles per attempt with jitter in [0.5, 1.5) and caps', () => {
+    expect(retryDelayMs(s, 1, () => 0)).toBe(500);
+    expect(retryDelayMs(s, 1, () => 0.999)).toBe(1499);
+    expect(retryDelayMs(s, 3, () => 0.5)).toBe(4000);
+    expect(retryDelayMs(s, 30, () => 0.5)).toBe(60_000);
+  });
+});

@@ -1,0 +1,77 @@
+import { countSegments, estimateCost, lengthWarnings } from './segments';
+import { canTransition, fromTwilioStatus, isFinalStatus, statusRank } from './status';
+import { twilioErrorMeaning } from './twilio-errors';
+
+describe('countSegments', () => {
+  it.each([
+    ['', 1, 'GSM-7'],
+    ['a'.repeat(160), 1, 'GSM-7'],
+    ['a'.repeat(161), 2, 'GSM-7'],
+    ['a'.repeat(306), 2, 'GSM-7'],
+    ['a'.repeat(307), 3, 'GSM-7'],
+    ['a'.repeat(600), 4, 'GSM-7'],
+    ['€'.repeat(80), 1, 'GSM-7'], // extension characters count twice
+    ['€'.repeat(81), 2, 'GSM-7'],
+    ['ĉ'.repeat(70), 1, 'UCS-2'],
+    ['ĉ'.repeat(71), 2, 'UCS-2'],
+    ['ĉ'.repeat(134), 2, 'UCS-2'],
+    ['ĉ'.repeat(135), 3, 'UCS-2'],
+    [`${'a'.repeat(100)}😀`, 2, 'UCS-2'], // one non-GSM character makes the whole message UCS-2
+  ])('%#: %s chars -> %i segments %s', (body, segments, encoding) => {
+    expect(countSegments(body)).toMatchObject({ segments, encoding });
+  });
+});
+
+describe('estimateCost', () => {
+  it('uses the spec figures per segment', () => {
+    expect(estimateCost('+447386172392', 4)).toEqual({ amount: 0.16, currency: 'GBP', per_segment: 0.04 });
+    expect(estimateCost('+14155550100', 2)).toEqual({ amount: 0.015, currency: 'USD', per_segment: 0.0075 });
+  });
+});
+
+describe('lengthWarnings', () => {
+  it('warns only past 600 characters', () => {
+    expect(lengthWarnings('a'.repeat(600), countSegments('a'.repeat(600)))).toEqual([]);
+    const [w] = lengthWarnings('a'.repeat(601), countSegments('a'.repeat(601)));
+    expect(w.code).toBe('long_message_deliverability');
+    expect(w.message).toMatch(/UK/);
+  });
+});
+
+describe('status order', () => {
+  it('moves forward only', () => {
+    expect(canTransition('queued', 'sending')).toBe(true);
+    expect(canTransition('sending', 'sent')).toBe(true);
+    expect(canTransition('sent', 'sending')).toBe(false);
+    expect(canTransition('sent', 'sent')).toBe(false);
+    expect(canTransition('queued', 'delivered')).toBe(true);
+  });
+
+  it('a final status wins over everything but read-after-delivered', () => {
+    for (const final of ['delivered', 'undelivered', 'failed', 'canceled'] as const) {
+      expect(isFinalStatus(final)).toBe(true);
+      for (const next of ['sending', 'sent', 'delivered', 'undelivered', 'failed'] as const) {
+        expect(canTransition(final, next)).toBe(false);
+      }
+    }
+    expect(canTransition('delivered', 'read')).toBe(true);
+    expect(canTransition('sent', 'read')).toBe(false);
+    expect(statusRank('read')).toBeGreaterThan(statusRank('delivered'));
+  });
+
+  it("maps Twilio's strings and rejects unknown ones", () => {
+    expect(fromTwilioStatus('Delivered')).toBe('delivered');
+    expect(fromTwilioStatus('partially_delivered')).toBe('partially_delivered');
+    expect(fromTwilioStatus('bogus')).toBeUndefined();
+    expect(fromTwilioStatus(undefined)).toBeUndefined();
+  });
+});
+
+describe('twilioErrorMeaning', () => {
+  it('names known codes and falls back for others', () => {
+    expect(twilioErrorMeaning('30003')).toBe('Unreachable destination handset');
+    expect(twilioErrorMeaning(21610)).toMatch(/unsubscribed/);
+    expect(twilioErrorMeaning('39999')).toBe('Twilio error 39999');
+    expect(twilioErrorMeaning(null)).toBeNull();
+  });
+});
