@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { createAccount, TestAccount } from '../factories/accounts';
 import {
   customerEvent,
+  deadLetter,
   deliveryOf,
   FAST_WEBHOOK_ENV,
   publishCustomerEvent,
@@ -201,20 +202,33 @@ describe('customer webhooks: signed, at-least-once delivery', () => {
     });
   });
 
-  it('records nothing when no webhook is configured, and rejects malformed events without delivering', async () => {
+  it('records nothing when no webhook is configured', async () => {
     const agent = await createAgent(acme);
     const quiet = customerEvent(acme, { agent_id: agent.id });
-    const malformed = { ...customerEvent(acme, { agent_id: agent.id }), type: 'sms.unknown' };
     await publishCustomerEvent(stack, quiet);
-    await publishCustomerEvent(stack, malformed as any);
     await waitFor('event consumed', async () => {
       const rows = await stack.sql(`SELECT 1 FROM webhooks.inbox WHERE message_id = $1`, [quiet.event_id]);
       return rows.length > 0;
     });
-    const rows = await stack.sql(
-      `SELECT id FROM webhooks.customer_webhook_deliveries WHERE event_id = ANY($1)`,
-      [[quiet.event_id, malformed.event_id]],
-    );
+    const rows = await stack.sql(`SELECT id FROM webhooks.customer_webhook_deliveries WHERE event_id = $1`, [
+      quiet.event_id,
+    ]);
+    expect(rows).toEqual([]);
+  });
+
+  it('dead-letters a malformed event with the validation reason and delivers nothing', async () => {
+    const agent = await createAgent(acme, { webhook_url: receiver.url('/malformed') });
+    const malformed = { ...customerEvent(acme, { agent_id: agent.id }), type: 'sms.unknown' };
+    await publishCustomerEvent(stack, malformed as any);
+    const dead = await waitFor('dead-lettered event', async () => {
+      const m = await deadLetter(stack, malformed.event_id);
+      return m ?? undefined;
+    });
+    expect(dead.reason).toMatch(/validation_failed/);
+    expect(receiver.forEvent(malformed.event_id)).toEqual([]);
+    const rows = await stack.sql(`SELECT id FROM webhooks.customer_webhook_deliveries WHERE event_id = $1`, [
+      malformed.event_id,
+    ]);
     expect(rows).toEqual([]);
   });
 

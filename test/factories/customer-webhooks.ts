@@ -144,6 +144,30 @@ export async function publishCustomerEvent(stack: Stack, event: CustomerEventInp
   }
 }
 
+/** A customer event the webhooks service dead-lettered (read off its dead queue, then put back). */
+export async function deadLetter(stack: Stack, eventId: string): Promise<{ reason: string } | null> {
+  const conn = await amqp.connect(rabbitmqUrl());
+  try {
+    const ch = await conn.createChannel();
+    const seen: amqp.GetMessage[] = [];
+    let found: { reason: string } | null = null;
+    for (;;) {
+      const msg = await ch.get(`${stack.prefix}.webhooks.dead`, { noAck: false });
+      if (!msg) break;
+      seen.push(msg);
+      const body = JSON.parse(msg.content.toString()) as { event_id?: string };
+      if (body.event_id === eventId) {
+        found = { reason: String(msg.properties.headers?.['x-nixflex-error'] ?? '') };
+      }
+    }
+    for (const m of seen) ch.nack(m, false, true);
+    await ch.close();
+    return found;
+  } finally {
+    await conn.close();
+  }
+}
+
 /** The delivery of an event as the API shows it, once `done` says it is in the wanted state. */
 export async function deliveryOf(
   account: TestAccount,

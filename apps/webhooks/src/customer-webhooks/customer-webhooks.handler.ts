@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters, UsePipes } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   CustomerWebhooksCommands,
@@ -9,11 +9,22 @@ import {
   WebhookDeliveryDetailDto,
   WebhookDeliveryDto,
   WebhookSecretDto,
+  RpcErrorFilter,
+  createValidationPipe,
 } from '@nixflex/common';
 import { DeliveryLogService } from './log/delivery-log.service';
 import { SecretsService } from './secrets/secrets.service';
 
-/** Commands behind /v1/webhook-secret and /v1/webhook-deliveries; every one is scoped by account_id. */
+/**
+ * Commands behind /v1/webhook-secret and /v1/webhook-deliveries; every one is
+ * scoped by account_id.
+ *
+ * Pipes and filters are declared here as well as globally: in the webhooks
+ * process (HTTP app with a connected microservice) the global RPC filter did
+ * not reach message handlers, so an AppError crossed as internal_error.
+ */
+@UsePipes(createValidationPipe())
+@UseFilters(new RpcErrorFilter())
 @Controller()
 export class CustomerWebhooksHandler {
   constructor(
