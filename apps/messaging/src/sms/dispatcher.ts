@@ -16,6 +16,7 @@ interface Claim {
 
 /** How far before our own creation time a reconciliation looks (clock skew). */
 const RECONCILE_SKEW_MS = 60_000;
+const RECONCILE_ROUNDS = 5;
 
 /**
  * Sends stored messages to Twilio exactly once.
@@ -67,19 +68,24 @@ export class SmsDispatcher {
     }
 
     if (claim.reconcile) {
-      let found: CreatedMessage | undefined;
-      try {
-        found = await this.reconcile(number, msg);
-      } catch (err) {
-        return this.release(
-          msg,
-          'uncertain',
-          `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`,
-        );
-      }
-      if (found) {
-        this.logger.log(`${msg.id}: adopted ${found.sid} found at Twilio after an uncertain attempt`);
-        return this.storeSid(msg, found);
+      // Another message with the same body to the same recipient may adopt a
+      // candidate first; then look again without it.
+      for (let round = 0; round < RECONCILE_ROUNDS; round++) {
+        let found: CreatedMessage | undefined;
+        try {
+          found = await this.reconcile(number, msg);
+        } catch (err) {
+          return this.release(
+            msg,
+            'uncertain',
+            `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`,
+          );
+        }
+        if (!found) break;
+        if (await this.storeSid(msg, found)) {
+          this.logger.log(`${msg.id}: adopted ${found.sid} found at Twilio after an uncertain attempt`);
+          return;
+        }
       }
     }
     if (msg.attempts > this.settings.maxAttempts) {
@@ -96,7 +102,9 @@ export class SmsDispatcher {
     } catch (err) {
       return this.onSendError(msg, classifyTwilioError(err));
     }
-    await this.storeSid(msg, created);
+    if (!(await this.storeSid(msg, created))) {
+      this.logger.error(`${msg.id}: Twilio returned ${created.sid}, which another message already owns`);
+    }
   }
 
   private async onSendError(msg: SmsMessage, failure: SendFailure): Promise<void> {
@@ -144,17 +152,23 @@ export class SmsDispatcher {
     return candidates.find((c) => !owned.has(c.sid));
   }
 
-  /** Records the SID (work done), then applies any status callback that arrived before it. */
-  private async storeSid(msg: SmsMessage, created: CreatedMessage): Promise<void> {
-    await this.repo.ds.transaction(async (m) => {
+  /**
+   * Records the SID (work done), then applies any status callback that arrived
+   * before it. False when another message already owns the SID (a concurrent
+   * reconciliation adopted it first): the caller looks for another.
+   */
+  private async storeSid(msg: SmsMessage, created: CreatedMessage): Promise<boolean> {
+    const stored = await this.repo.ds.transaction(async (m) => {
       await this.repo.lockSid(m, created.sid);
+      const owner = await this.repo.ownerOfSid(m, created.sid);
+      if (owner !== null && owner !== msg.id) return false;
       const row = await this.repo.lockMessage(m, msg.id);
-      if (!row) return;
+      if (!row) return true;
       if (row.twilioSid !== null) {
         if (row.twilioSid !== created.sid) {
           this.logger.error(`${msg.id}: already has ${row.twilioSid}; Twilio also created ${created.sid}`);
         }
-        return;
+        return true;
       }
       const now = new Date();
       row.twilioSid = created.sid;
@@ -182,8 +196,10 @@ export class SmsDispatcher {
           }));
         await this.repo.markCallback(m, cb.id, applied ? 'applied' : 'ignored');
       }
+      return true;
     });
     this.outbox.kick();
+    return stored;
   }
 
   /** Ends the message `failed` (only if this claim still owns it and no SID was stored). */

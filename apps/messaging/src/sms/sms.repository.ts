@@ -104,6 +104,11 @@ export class SmsRepository {
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7002))`, [sid]);
   }
 
+  async ownerOfSid(m: EntityManager, sid: string): Promise<string | null> {
+    const row = await m.findOne(SmsMessage, { select: { id: true }, where: { twilioSid: sid } });
+    return row?.id ?? null;
+  }
+
   /** SIDs among `sids` that some message already owns (reconciliation must not adopt them twice). */
   async ownedSids(sids: string[]): Promise<Set<string>> {
     if (sids.length === 0) return new Set();
