@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { HealthHandler } from './health/health.handler';
+import { InboundModule } from './inbound/inbound.module';
 import { SMS_ENTITIES } from './sms/sms.entities';
 import { SmsModule } from './sms/sms.module';
 
 @Module({
-  imports: [CoreModule.forService({ service: 'messaging', entities: SMS_ENTITIES }), SmsModule],
+  imports: [
+    CoreModule.forService({ service: 'messaging', entities: SMS_ENTITIES }),
+    SmsModule,
+    InboundModule,
+  ],
   controllers: [HealthHandler],
 })
 export class AppModule {}

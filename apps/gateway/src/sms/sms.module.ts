@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { OptOutsController } from './opt-outs.controller';
 import { SmsController } from './sms.controller';
 
-@Module({ controllers: [SmsController] })
+@Module({ controllers: [SmsController, OptOutsController] })
 export class SmsModule {}

@@ -131,6 +131,17 @@ export class SmsSendService {
       );
     }
     await this.checkNumber(sms.account_id, from, sms.agent_id);
+    // The recipient sent STOP (or Twilio answered 21610) to this number: nothing more goes out to them.
+    const optedOut: unknown[] = await m.query(
+      `SELECT 1 FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2`,
+      [from, to],
+    );
+    if (optedOut.length > 0) {
+      throw new AppError(
+        'recipient_opted_out',
+        `${to} opted out of messages from ${from} (they can reply START)`,
+      );
+    }
 
     const info = countSegments(sms.message);
     const cost = estimateCost(to, info.segments);

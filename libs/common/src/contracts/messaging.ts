@@ -155,16 +155,39 @@ export interface SmsStatusUpdatedEvent {
   at: string;
 }
 
+export class ListOptOutsQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  phone_number?: string;
+}
+
+export class ListOptOutsCommand extends ListOptOutsQuery {
+  @Matches(ACCOUNT_ID)
+  account_id: string;
+}
+
+/** A recipient who opted out of one of our numbers: when, and how (keyword or Twilio 21610). */
+export interface OptOutDto {
+  phone_number: string;
+  recipient: string;
+  opted_out_at: string;
+  source: 'keyword' | 'twilio_21610';
+  keyword: string | null;
+}
+
 export const MessagingCommands = {
   smsSend: 'sms.send.v1',
   smsGet: 'sms.get.v1',
   smsList: 'sms.list.v1',
+  optOutsList: 'sms.opt-outs.list.v1',
 } as const;
 
 export interface MessagingCommandMap {
   'sms.send.v1': { request: SendSmsCommand; response: SmsAcceptedDto };
   'sms.get.v1': { request: GetSmsCommand; response: SmsDetailDto };
   'sms.list.v1': { request: ListSmsCommand; response: Page<SmsDto> };
+  'sms.opt-outs.list.v1': { request: ListOptOutsCommand; response: { data: OptOutDto[] } };
 }
 
 export const MessagingEvents = {

@@ -40,6 +40,33 @@ export class SmsStatusReceivedEvent {
   received_at: string;
 }
 
+/** A Twilio inbound SMS whose signature was verified, for the number `to` (ours). */
+export class SmsInboundReceivedEvent {
+  @IsString()
+  @MaxLength(64)
+  message_sid: string;
+
+  @IsString()
+  @MaxLength(64)
+  account_sid: string;
+
+  @IsString()
+  @MaxLength(32)
+  from: string;
+
+  @IsString()
+  @MaxLength(32)
+  to: string;
+
+  @IsString()
+  @MaxLength(20000)
+  body: string;
+
+  @IsString()
+  @MaxLength(40)
+  received_at: string;
+}
+
 export const WebhooksCommands = {} as const;
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -47,8 +74,10 @@ export interface WebhooksCommandMap {}
 
 export const WebhooksEvents = {
   smsStatusReceived: 'sms.status-received.v1',
+  smsInboundReceived: 'sms.inbound-received.v1',
 } as const;
 
 export interface WebhooksEventMap {
   'sms.status-received.v1': SmsStatusReceivedEvent;
+  'sms.inbound-received.v1': SmsInboundReceivedEvent;
 }

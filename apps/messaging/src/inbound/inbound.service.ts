@@ -1,0 +1,255 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { AppError, ResolvedNumber, SmsInboundReceivedEvent, config, newId, toE164 } from '@nixflex/common';
+import { NumberResolver } from '@nixflex/common/numbers';
+import { countSegments, statusRank } from '@nixflex/common/sms';
+import OpenAI from 'openai';
+import { DataSource } from 'typeorm';
+import { SmsSendService } from '../sms/send.service';
+import { clampReply, parseKeyword } from './keywords';
+
+const HISTORY_LIMIT = 20;
+/** A reply claim older than this with no outcome is taken over by a redelivery. */
+const CLAIM_LEASE_SECONDS = 120;
+
+type Outcome = { kind: 'agent' } | { kind: 'help' } | { kind: 'none' };
+
+/**
+ * Handles one verified inbound SMS: claims its MessageSid atomically (the
+ * unique twilio_sid), stores it as a received message of the conversation,
+ * applies STOP/START/YES/HELP, and otherwise asks the agent's LLM for a reply
+ * (outside any transaction) which goes out through the normal send path.
+ */
+@Injectable()
+export class InboundService implements OnModuleInit {
+  private readonly logger = new Logger('InboundSms');
+  private llm?: OpenAI;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly numbers: NumberResolver,
+    private readonly sender: SmsSendService,
+  ) {}
+
+  onModuleInit(): void {
+    const c = config().llm;
+    if (!c.baseUrl) {
+      this.logger.warn(
+        'LLM_BASE_URL is not set: inbound SMS are stored but not answered (llm_not_configured)',
+      );
+      return;
+    }
+    this.llm = new OpenAI({
+      baseURL: c.baseUrl,
+      apiKey: c.apiKey ?? 'unset',
+      timeout: c.timeoutMs,
+      maxRetries: c.maxRetries,
+    });
+  }
+
+  async handle(ev: SmsInboundReceivedEvent): Promise<void> {
+    const to = toE164(ev.to);
+    const from = toE164(ev.from) ?? ev.from;
+    if (!to) throw new AppError('validation_failed', `bad To ${ev.to}`);
+    const number = await this.numbers.resolve(to);
+    const { inboundId, outcome } = await this.store(ev, number, from);
+    if (!inboundId) return;
+    if (outcome.kind === 'none') return;
+    await this.reply(inboundId, number, from, ev.body, outcome);
+  }
+
+  /** One transaction: the claim of the SID, the message row, the opt-out change. */
+  private async store(
+    ev: SmsInboundReceivedEvent,
+    number: ResolvedNumber,
+    from: string,
+  ): Promise<{ inboundId: string | null; outcome: Outcome }> {
+    return this.ds.transaction(async (m) => {
+      const info = countSegments(ev.body);
+      const id = newId('msg');
+      const at = new Date(ev.received_at);
+      const when = Number.isNaN(at.getTime()) ? new Date() : at;
+      const inserted: Array<{ id: string }> = await m.query(
+        `INSERT INTO "messaging"."messages"
+           ("id", "account_id", "agent_id", "direction", "source", "from_number", "to_number", "our_number",
+            "other_party", "body", "segments", "encoding", "status", "status_rank", "status_changed_at",
+            "twilio_sid", "twilio_account_sid", "created_at", "updated_at")
+         VALUES ($1, $2, $3, 'inbound', 'twilio_inbound', $4, $5, $5, $4, $6, $7, $8, 'received', $9, $10,
+                 $11, $12, $10, $10)
+         ON CONFLICT ("twilio_sid") WHERE "twilio_sid" IS NOT NULL DO NOTHING
+         RETURNING "id"`,
+        [
+          id,
+          number.account_id,
+          number.agent_id,
+          from,
+          number.phone_number,
+          ev.body,
+          info.segments,
+          info.encoding,
+          statusRank('received'),
+          when,
+          ev.message_sid,
+          ev.account_sid,
+        ],
+      );
+      let inboundId = inserted[0]?.id ?? null;
+      if (!inboundId) {
+        // A duplicate: the first delivery stored it. Carry on only if its reply
+        // is still to be done (the reply claim decides who sends).
+        const rows: Array<{ id: string }> = await m.query(
+          `SELECT "id" FROM "messaging"."messages" WHERE "twilio_sid" = $1 AND "direction" = 'inbound'`,
+          [ev.message_sid],
+        );
+        inboundId = rows[0]?.id ?? null;
+        if (!inboundId) return { inboundId: null, outcome: { kind: 'none' } };
+        const kw = parseKeyword(ev.body);
+        if (kw && kw.kind !== 'yes' && kw.kind !== 'help')
+          return { inboundId: null, outcome: { kind: 'none' } };
+        return { inboundId, outcome: kw?.kind === 'help' ? { kind: 'help' } : { kind: 'agent' } };
+      }
+      const kw = parseKeyword(ev.body);
+      if (!kw) return { inboundId, outcome: { kind: 'agent' } };
+      if (kw.kind === 'help') return { inboundId, outcome: { kind: 'help' } };
+      if (kw.kind === 'opt_out') {
+        await m.query(
+          `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
+           VALUES ($1, $2, $3, $4, 'keyword', $5)
+           ON CONFLICT ("our_number", "recipient") DO NOTHING`,
+          [number.phone_number, from, number.account_id, when, kw.word],
+        );
+        return { inboundId, outcome: { kind: 'none' } };
+      }
+      const removed: unknown[] = await m.query(
+        `DELETE FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2 RETURNING 1`,
+        [number.phone_number, from],
+      );
+      if (kw.kind === 'opt_in') return { inboundId, outcome: { kind: 'none' } };
+      // YES: an opt-in only when the sender was opted out; otherwise a message for the agent.
+      return { inboundId, outcome: removed.length > 0 ? { kind: 'none' } : { kind: 'agent' } };
+    });
+  }
+
+  private async reply(
+    inboundId: string,
+    number: ResolvedNumber,
+    from: string,
+    body: string,
+    outcome: Outcome,
+  ): Promise<void> {
+    const replyId = await this.claimReply(inboundId);
+    if (!replyId) return;
+    let text: string;
+    if (outcome.kind === 'help') {
+      text = helpText(number);
+    } else {
+      if (!this.llm) return this.finish(inboundId, 'skipped', 'llm_not_configured', 'No LLM is configured');
+      try {
+        text = await this.generate(inboundId, number, from, body);
+      } catch (err) {
+        const reason = describe(err);
+        this.logger.warn(`LLM reply for ${inboundId} failed: ${reason}`);
+        return this.finish(inboundId, 'failed', 'llm_failed', reason);
+      }
+      if (!text) return this.finish(inboundId, 'failed', 'llm_failed', 'The LLM returned an empty reply');
+    }
+    try {
+      await this.sender.send({
+        account_id: number.account_id,
+        agent_id: number.agent_id,
+        from_number: number.phone_number,
+        to: from,
+        message: text,
+        message_id: replyId,
+        in_reply_to: inboundId,
+        source: 'agent_reply',
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return this.finish(inboundId, 'sent', null, null); // sent by an earlier attempt
+      if (err instanceof AppError) return this.finish(inboundId, 'failed', err.code, err.message);
+      throw err;
+    }
+    await this.finish(inboundId, 'sent', null, null);
+  }
+
+  /** Atomic claim of the reply; the reply's id is fixed at the first claim, so a retry cannot send twice. */
+  private async claimReply(inboundId: string): Promise<string | null> {
+    const rows: Array<{ reply_message_id: string }> = await this.ds.query(
+      `INSERT INTO "messaging"."inbound_replies" ("inbound_id", "reply_message_id", "state")
+       VALUES ($1, $2, 'pending')
+       ON CONFLICT ("inbound_id") DO UPDATE SET "claimed_at" = now(), "attempts" = "inbound_replies"."attempts" + 1
+         WHERE "inbound_replies"."state" = 'pending'
+           AND "inbound_replies"."claimed_at" < now() - make_interval(secs => $3)
+       RETURNING "reply_message_id"`,
+      [inboundId, newId('msg'), CLAIM_LEASE_SECONDS],
+    );
+    return rows[0]?.reply_message_id ?? null;
+  }
+
+  /** Records the outcome; a failure or skip is shown on the inbound message (error_code/error_message). */
+  private async finish(
+    inboundId: string,
+    state: 'sent' | 'failed' | 'skipped',
+    code: string | null,
+    reason: string | null,
+  ): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      await m.query(
+        `UPDATE "messaging"."inbound_replies" SET "state" = $2, "reason" = $3 WHERE "inbound_id" = $1`,
+        [inboundId, state, reason],
+      );
+      if (code) {
+        await m.query(
+          `UPDATE "messaging"."messages" SET "error_code" = $2, "error_message" = $3, "updated_at" = now() WHERE "id" = $1`,
+          [inboundId, code, reason?.slice(0, 500) ?? null],
+        );
+      }
+    });
+  }
+
+  private async generate(
+    inboundId: string,
+    number: ResolvedNumber,
+    from: string,
+    body: string,
+  ): Promise<string> {
+    const history: Array<{ direction: string; body: string }> = await this.ds.query(
+      `SELECT "direction", "body" FROM (
+         SELECT "direction", "body", "created_at", "id" FROM "messaging"."messages"
+          WHERE "account_id" = $1 AND "our_number" = $2 AND "other_party" = $3 AND "id" <> $4
+            AND ("direction" = 'inbound' OR "status" NOT IN ('failed', 'undelivered', 'canceled'))
+          ORDER BY "created_at" DESC, "id" DESC LIMIT $5) h
+       ORDER BY "created_at", "id"`,
+      [number.account_id, number.phone_number, from, inboundId, HISTORY_LIMIT],
+    );
+    const completion = await this.llm!.chat.completions.create({
+      model: number.llm_model ?? config().llm.model ?? 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: number.system_prompt },
+        ...history.map((h) => ({
+          role: h.direction === 'inbound' ? ('user' as const) : ('assistant' as const),
+          content: h.body,
+        })),
+        { role: 'user', content: body },
+      ],
+    });
+    return clampReply(completion.choices[0]?.message?.content ?? '');
+  }
+}
+
+function helpText(n: ResolvedNumber): string {
+  const profile = n.custom_prompt?.trim().replace(/\s+/g, ' ');
+  const about = profile ? ` ${profile.slice(0, 300)}` : '';
+  return clampReply(`${n.agent_name}:${about} Reply STOP to unsubscribe, START to resubscribe.`);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof OpenAI.APIError)
+    return `LLM error ${err.status ?? 'connection'}: ${err.message}`.slice(0, 500);
+  return (err instanceof Error ? err.message : String(err)).slice(0, 500);
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  return typeof e === 'object' && e !== null && (e.code === '23505' || e.driverError?.code === '23505');
+}
