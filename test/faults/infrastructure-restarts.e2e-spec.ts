@@ -45,7 +45,9 @@ describe('infrastructure restarted under load', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ env: { LOG_LEVEL: 'warn', RPC_TIMEOUT_MS: '5000' } });
+    stack = await Stack.start({
+      env: { LOG_LEVEL: 'warn', RPC_TIMEOUT_MS: '5000', SMS_STATUS_RECONCILE_AFTER_MS: '3000' },
+    });
   });
   afterAll(async () => {
     await rabbit('start_app').catch(() => undefined);

@@ -8,7 +8,9 @@ describe('kill -9 each service while messages are in flight', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await Stack.start({ env: { LOG_LEVEL: 'warn', RPC_TIMEOUT_MS: '5000' } });
+    stack = await Stack.start({
+      env: { LOG_LEVEL: 'warn', RPC_TIMEOUT_MS: '5000', SMS_STATUS_RECONCILE_AFTER_MS: '3000' },
+    });
   });
   afterAll(() => stack?.stop());
 

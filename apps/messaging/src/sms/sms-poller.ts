@@ -6,6 +6,7 @@ import { IDEMPOTENCY_TTL_MS } from './send.service';
 import { SmsRepository } from './sms.repository';
 import { SMS_SETTINGS, SmsSettings } from './sms.settings';
 import { StatusMachine } from './status-machine';
+import { StatusReconciler } from './status-reconciler';
 
 const BATCH = 100;
 const CONCURRENCY = 8;
@@ -34,6 +35,7 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly machine: StatusMachine,
     private readonly outbox: Outbox,
     private readonly errorCodes: ErrorCodeBackfill,
+    private readonly reconciler: StatusReconciler,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
   ) {}
 
@@ -57,6 +59,7 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
       await this.dispatchDue();
       await this.flagSoftFailures();
       await this.errorCodes.run();
+      await this.reconciler.run();
       if (Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
         this.lastHousekeeping = Date.now();
         await this.repo.purgeIdempotencyKeys(IDEMPOTENCY_TTL_MS);

@@ -12,6 +12,7 @@ import { SmsRepository } from './sms.repository';
 import { SMS_SETTINGS, loadSmsSettings } from './sms.settings';
 import { StatusIngestService } from './status-ingest.service';
 import { StatusMachine } from './status-machine';
+import { StatusReconciler } from './status-reconciler';
 import { TwilioSender } from './twilio-sender';
 
 @Module({
@@ -27,6 +28,7 @@ import { TwilioSender } from './twilio-sender';
     StatusIngestService,
     SmsQueryService,
     ErrorCodeBackfill,
+    StatusReconciler,
     SmsPoller,
   ],
   exports: [SmsSendService],

@@ -6,6 +6,8 @@
 export interface SmsSettings {
   /** A message still `sent` this long after reaching `sent` is flagged `soft_failure`. */
   softFailureAfterMs: number;
+  /** A non-final sent message whose status has not moved this long is asked for at Twilio. */
+  statusReconcileAfterMs: number;
   /** How long a claimed send may run before another worker treats it as abandoned (and reconciles). */
   leaseMs: number;
   /** Twilio request timeout; below the lease so an attempt always ends before its lease. */
@@ -30,6 +32,7 @@ export function loadSmsSettings(env: NodeJS.ProcessEnv = process.env): SmsSettin
   const leaseMs = int(env, 'SMS_DISPATCH_LEASE_MS', 30_000, 1000);
   return {
     softFailureAfterMs: int(env, 'SMS_SENT_SOFT_FAILURE_AFTER_MS', 10 * 60_000, 1),
+    statusReconcileAfterMs: int(env, 'SMS_STATUS_RECONCILE_AFTER_MS', 2 * 60_000, 100),
     leaseMs,
     twilioTimeoutMs: Math.min(int(env, 'SMS_TWILIO_TIMEOUT_MS', 10_000, 100), Math.floor(leaseMs / 2)),
     pollMs: int(env, 'SMS_DISPATCH_POLL_MS', 1000, 50),
