@@ -120,13 +120,15 @@ export class InboundService implements OnModuleInit {
         );
         return { inboundId, outcome: { kind: 'none' } };
       }
-      const removed: unknown[] = await m.query(
-        `DELETE FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2 RETURNING 1`,
+      // A CTE so the driver answers rows (a bare DELETE ... RETURNING answers [rows, count]).
+      const removed: Array<{ n: number }> = await m.query(
+        `WITH d AS (DELETE FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2 RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
         [number.phone_number, from],
       );
       if (kw.kind === 'opt_in') return { inboundId, outcome: { kind: 'none' } };
       // YES: an opt-in only when the sender was opted out; otherwise a message for the agent.
-      return { inboundId, outcome: removed.length > 0 ? { kind: 'none' } : { kind: 'agent' } };
+      return { inboundId, outcome: removed[0]?.n > 0 ? { kind: 'none' } : { kind: 'agent' } };
     });
   }
 
