@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 
 /** The repository root, whether this file runs from test/ (jest) or dist/test/ (benchmarks). */
-export const ROOT = path.resolve(__dirname, path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..');
+export const ROOT = path.resolve(
+  __dirname,
+  path.basename(path.resolve(__dirname, '../..')) === 'dist' ? '../../..' : '../..',
+);
 
 export function baseDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://postgres:postgres@localhost:5432/nixflex';
