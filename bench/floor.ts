@@ -19,6 +19,7 @@ export interface Floor {
 
 export async function startFloor(databaseUrl: string, rabbitmqUrl: string, prefix: string): Promise<Floor> {
   const pool = new Pool({ connectionString: databaseUrl, max: 10 });
+  pool.on('error', () => undefined); // an idle client dropped by the server is replaced on next use
   await pool.query(`CREATE TABLE IF NOT EXISTS public.floor_messages (
     id uuid PRIMARY KEY, account text NOT NULL, "to" text NOT NULL, "from" text NOT NULL,
     body text NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
