@@ -1,10 +1,19 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AppError, ResolvedNumber, SmsInboundReceivedEvent, config, newId, toE164 } from '@nixflex/common';
+import {
+  AppError,
+  CustomerEvents,
+  Outbox,
+  ResolvedNumber,
+  SmsInboundReceivedEvent,
+  config,
+  newId,
+  toE164,
+} from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
 import { countSegments, statusRank } from '@nixflex/common/sms';
 import OpenAI from 'openai';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { SmsSendService } from '../sms/send.service';
 import { clampReply, parseKeyword } from './keywords';
 
@@ -29,6 +38,7 @@ export class InboundService implements OnModuleInit {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly numbers: NumberResolver,
     private readonly sender: SmsSendService,
+    private readonly outbox: Outbox,
   ) {}
 
   onModuleInit(): void {
@@ -53,6 +63,7 @@ export class InboundService implements OnModuleInit {
     if (!to) throw new AppError('validation_failed', `bad To ${ev.to}`);
     const number = await this.numbers.resolve(to);
     const { inboundId, outcome } = await this.store(ev, number, from);
+    this.outbox.kick();
     if (!inboundId) return;
     if (outcome.kind === 'none') return;
     await this.reply(inboundId, number, from, ev.body, outcome);
@@ -108,6 +119,14 @@ export class InboundService implements OnModuleInit {
           return { inboundId: null, outcome: { kind: 'none' } };
         return { inboundId, outcome: kw?.kind === 'help' ? { kind: 'help' } : { kind: 'agent' } };
       }
+      await this.emit(m, number, inboundId, 'sms.received', when, {
+        message_id: inboundId,
+        twilio_sid: ev.message_sid,
+        from,
+        to: number.phone_number,
+        body: ev.body,
+        received_at: when.toISOString(),
+      });
       const kw = parseKeyword(ev.body);
       if (!kw) return { inboundId, outcome: { kind: 'agent' } };
       if (kw.kind === 'help') return { inboundId, outcome: { kind: 'help' } };
@@ -118,6 +137,13 @@ export class InboundService implements OnModuleInit {
            ON CONFLICT ("our_number", "recipient") DO NOTHING`,
           [number.phone_number, from, number.account_id, when, kw.word],
         );
+        await this.emit(m, number, inboundId, 'sms.opted_out', when, {
+          phone_number: number.phone_number,
+          recipient: from,
+          source: 'keyword',
+          keyword: kw.word,
+          message_id: inboundId,
+        });
         return { inboundId, outcome: { kind: 'none' } };
       }
       // A CTE so the driver answers rows (a bare DELETE ... RETURNING answers [rows, count]).
@@ -126,6 +152,14 @@ export class InboundService implements OnModuleInit {
          SELECT count(*)::int AS n FROM d`,
         [number.phone_number, from],
       );
+      if (removed[0]?.n > 0) {
+        await this.emit(m, number, inboundId, 'sms.opted_in', when, {
+          phone_number: number.phone_number,
+          recipient: from,
+          keyword: kw.word,
+          message_id: inboundId,
+        });
+      }
       if (kw.kind === 'opt_in') return { inboundId, outcome: { kind: 'none' } };
       // YES: an opt-in only when the sender was opted out; otherwise a message for the agent.
       return { inboundId, outcome: removed[0]?.n > 0 ? { kind: 'none' } : { kind: 'agent' } };
@@ -167,11 +201,12 @@ export class InboundService implements OnModuleInit {
         source: 'agent_reply',
       });
     } catch (err) {
-      if (isUniqueViolation(err)) return this.finish(inboundId, 'sent', null, null); // sent by an earlier attempt
+      if (isUniqueViolation(err))
+        return this.finish(inboundId, 'sent', null, null, number, replyId, text, from); // sent earlier
       if (err instanceof AppError) return this.finish(inboundId, 'failed', err.code, err.message);
       throw err;
     }
-    await this.finish(inboundId, 'sent', null, null);
+    await this.finish(inboundId, 'sent', null, null, number, replyId, text, from);
   }
 
   /** Atomic claim of the reply; the reply's id is fixed at the first claim, so a retry cannot send twice. */
@@ -194,8 +229,21 @@ export class InboundService implements OnModuleInit {
     state: 'sent' | 'failed' | 'skipped',
     code: string | null,
     reason: string | null,
+    number?: ResolvedNumber,
+    replyId?: string,
+    text?: string,
+    to?: string,
   ): Promise<void> {
     await this.ds.transaction(async (m) => {
+      if (state === 'sent' && number && replyId && text !== undefined) {
+        await this.emit(m, number, replyId, 'sms.replied', new Date(), {
+          message_id: replyId,
+          in_reply_to: inboundId,
+          from: number.phone_number,
+          to,
+          body: text,
+        });
+      }
       await m.query(
         `UPDATE "messaging"."inbound_replies" SET "state" = $2, "reason" = $3 WHERE "inbound_id" = $1`,
         [inboundId, state, reason],
@@ -206,6 +254,68 @@ export class InboundService implements OnModuleInit {
           [inboundId, code, reason?.slice(0, 500) ?? null],
         );
       }
+    });
+    this.outbox.kick();
+  }
+
+  /** Twilio refused a send with 21610 (the recipient had sent STOP to Twilio): record the opt-out here too. */
+  async recordTwilioOptOut(messageId: string, at: string): Promise<void> {
+    await this.ds.transaction(async (m) => {
+      const rows: Array<{
+        account_id: string;
+        agent_id: string | null;
+        our_number: string;
+        other_party: string;
+      }> = await m.query(
+        `SELECT "account_id", "agent_id", "our_number", "other_party" FROM "messaging"."messages"
+            WHERE "id" = $1 AND "direction" = 'outbound'`,
+        [messageId],
+      );
+      const msg = rows[0];
+      if (!msg) return;
+      const when = Number.isNaN(new Date(at).getTime()) ? new Date() : new Date(at);
+      const inserted: unknown[] = await m.query(
+        `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
+         VALUES ($1, $2, $3, $4, 'twilio_21610', NULL)
+         ON CONFLICT ("our_number", "recipient") DO NOTHING RETURNING 1`,
+        [msg.our_number, msg.other_party, msg.account_id, when],
+      );
+      if (inserted.length === 0) return;
+      await this.outbox.add(m, CustomerEvents.emit, {
+        event_id: `evt_opted_out_${messageId}`,
+        account_id: msg.account_id,
+        phone_number: msg.our_number,
+        agent_id: msg.agent_id,
+        type: 'sms.opted_out',
+        occurred_at: when.toISOString(),
+        data: {
+          phone_number: msg.our_number,
+          recipient: msg.other_party,
+          source: 'twilio_21610',
+          message_id: messageId,
+        },
+      });
+    });
+    this.outbox.kick();
+  }
+
+  /** A customer event, in the transaction of the change; its id derives from the change so a retry is deduplicated. */
+  private async emit(
+    m: EntityManager,
+    number: ResolvedNumber,
+    ref: string,
+    type: 'sms.received' | 'sms.replied' | 'sms.opted_out' | 'sms.opted_in',
+    at: Date,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await this.outbox.add(m, CustomerEvents.emit, {
+      event_id: `evt_${type.slice(4)}_${ref}`,
+      account_id: number.account_id,
+      phone_number: number.phone_number,
+      agent_id: number.agent_id,
+      type,
+      occurred_at: at.toISOString(),
+      data,
     });
   }
 
