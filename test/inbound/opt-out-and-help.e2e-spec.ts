@@ -56,7 +56,7 @@ describe('Inbound SMS: STOP, START, YES and HELP', () => {
       return res.body.data.some((o: any) => o.recipient === from);
     });
     const before = await llmCount();
-    const yes1 = await inbound(stack, from, s.from_number, 'yes');
+    const yes1 = await inbound(stack, from, s.from_number, 'yes', { duplicate: true });
     await waitForInbound(stack, s, yes1.message_sid);
     await waitFor('opt-in', async () => {
       const res = await s.account.api.get('/v1/opt-outs');

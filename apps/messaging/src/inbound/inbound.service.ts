@@ -76,12 +76,31 @@ export class InboundService implements OnModuleInit {
     from: string,
   ): Promise<{ inboundId: string | null; outcome: Outcome }> {
     return this.ds.transaction(async (m) => {
-      const info = countSegments(ev.body);
-      const id = newId('msg');
-      const at = new Date(ev.received_at);
-      const when = Number.isNaN(at.getTime()) ? new Date() : at;
-      const inserted: Array<{ id: string }> = await m.query(
-        `INSERT INTO "messaging"."messages"
+      const result = await this.storeIn(m, ev, number, from);
+      if (result.fresh && result.inboundId && result.outcome.kind !== 'none') {
+        // The reply to be sent, registered with the message: a redelivery after a crash finds it.
+        await m.query(
+          `INSERT INTO "messaging"."inbound_replies" ("inbound_id", "reply_message_id", "state", "claimed_at", "attempts")
+           VALUES ($1, $2, 'pending', '-infinity', 0)`,
+          [result.inboundId, newId('msg')],
+        );
+      }
+      return result;
+    });
+  }
+
+  private async storeIn(
+    m: EntityManager,
+    ev: SmsInboundReceivedEvent,
+    number: ResolvedNumber,
+    from: string,
+  ): Promise<{ inboundId: string | null; outcome: Outcome; fresh?: boolean }> {
+    const info = countSegments(ev.body);
+    const id = newId('msg');
+    const at = new Date(ev.received_at);
+    const when = Number.isNaN(at.getTime()) ? new Date() : at;
+    const inserted: Array<{ id: string }> = await m.query(
+      `INSERT INTO "messaging"."messages"
            ("id", "account_id", "agent_id", "direction", "source", "from_number", "to_number", "our_number",
             "other_party", "body", "segments", "encoding", "status", "status_rank", "status_changed_at",
             "twilio_sid", "twilio_account_sid", "created_at", "updated_at")
@@ -89,81 +108,86 @@ export class InboundService implements OnModuleInit {
                  $11, $12, $10, $10)
          ON CONFLICT ("twilio_sid") WHERE "twilio_sid" IS NOT NULL DO NOTHING
          RETURNING "id"`,
-        [
-          id,
-          number.account_id,
-          number.agent_id,
-          from,
-          number.phone_number,
-          ev.body,
-          info.segments,
-          info.encoding,
-          statusRank('received'),
-          when,
-          ev.message_sid,
-          ev.account_sid,
-        ],
-      );
-      let inboundId = inserted[0]?.id ?? null;
-      if (!inboundId) {
-        // A duplicate: the first delivery stored it. Carry on only if its reply
-        // is still to be done (the reply claim decides who sends).
-        const rows: Array<{ id: string }> = await m.query(
-          `SELECT "id" FROM "messaging"."messages" WHERE "twilio_sid" = $1 AND "direction" = 'inbound'`,
-          [ev.message_sid],
-        );
-        inboundId = rows[0]?.id ?? null;
-        if (!inboundId) return { inboundId: null, outcome: { kind: 'none' } };
-        const kw = parseKeyword(ev.body);
-        if (kw && kw.kind !== 'yes' && kw.kind !== 'help')
-          return { inboundId: null, outcome: { kind: 'none' } };
-        return { inboundId, outcome: kw?.kind === 'help' ? { kind: 'help' } : { kind: 'agent' } };
-      }
-      await this.emit(m, number, inboundId, 'sms.received', when, {
-        message_id: inboundId,
-        twilio_sid: ev.message_sid,
+      [
+        id,
+        number.account_id,
+        number.agent_id,
         from,
-        to: number.phone_number,
-        body: ev.body,
-        received_at: when.toISOString(),
-      });
-      const kw = parseKeyword(ev.body);
-      if (!kw) return { inboundId, outcome: { kind: 'agent' } };
-      if (kw.kind === 'help') return { inboundId, outcome: { kind: 'help' } };
-      if (kw.kind === 'opt_out') {
-        await m.query(
-          `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
+        number.phone_number,
+        ev.body,
+        info.segments,
+        info.encoding,
+        statusRank('received'),
+        when,
+        ev.message_sid,
+        ev.account_sid,
+      ],
+    );
+    let inboundId = inserted[0]?.id ?? null;
+    if (!inboundId) {
+      // A duplicate: the first delivery stored it. Carry on only if its reply
+      // is still to be done (the reply claim decides who sends).
+      const rows: Array<{ id: string }> = await m.query(
+        `SELECT "id" FROM "messaging"."messages" WHERE "twilio_sid" = $1 AND "direction" = 'inbound'`,
+        [ev.message_sid],
+      );
+      inboundId = rows[0]?.id ?? null;
+      if (!inboundId) return { inboundId: null, outcome: { kind: 'none' } };
+      // Carry on only if the first delivery decided on a reply that is still pending.
+      const pending: unknown[] = await m.query(
+        `SELECT 1 FROM "messaging"."inbound_replies" WHERE "inbound_id" = $1 AND "state" = 'pending'`,
+        [inboundId],
+      );
+      if (pending.length === 0) return { inboundId: null, outcome: { kind: 'none' } };
+      return {
+        inboundId,
+        outcome: parseKeyword(ev.body)?.kind === 'help' ? { kind: 'help' } : { kind: 'agent' },
+      };
+    }
+    await this.emit(m, number, inboundId, 'sms.received', when, {
+      message_id: inboundId,
+      twilio_sid: ev.message_sid,
+      from,
+      to: number.phone_number,
+      body: ev.body,
+      received_at: when.toISOString(),
+    });
+    const kw = parseKeyword(ev.body);
+    if (!kw) return { inboundId, fresh: true, outcome: { kind: 'agent' } };
+    if (kw.kind === 'help') return { inboundId, fresh: true, outcome: { kind: 'help' } };
+    if (kw.kind === 'opt_out') {
+      await m.query(
+        `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
            VALUES ($1, $2, $3, $4, 'keyword', $5)
            ON CONFLICT ("our_number", "recipient") DO NOTHING`,
-          [number.phone_number, from, number.account_id, when, kw.word],
-        );
-        await this.emit(m, number, inboundId, 'sms.opted_out', when, {
-          phone_number: number.phone_number,
-          recipient: from,
-          source: 'keyword',
-          keyword: kw.word,
-          message_id: inboundId,
-        });
-        return { inboundId, outcome: { kind: 'none' } };
-      }
-      // A CTE so the driver answers rows (a bare DELETE ... RETURNING answers [rows, count]).
-      const removed: Array<{ n: number }> = await m.query(
-        `WITH d AS (DELETE FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2 RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-        [number.phone_number, from],
+        [number.phone_number, from, number.account_id, when, kw.word],
       );
-      if (removed[0]?.n > 0) {
-        await this.emit(m, number, inboundId, 'sms.opted_in', when, {
-          phone_number: number.phone_number,
-          recipient: from,
-          keyword: kw.word,
-          message_id: inboundId,
-        });
-      }
-      if (kw.kind === 'opt_in') return { inboundId, outcome: { kind: 'none' } };
-      // YES: an opt-in only when the sender was opted out; otherwise a message for the agent.
-      return { inboundId, outcome: removed[0]?.n > 0 ? { kind: 'none' } : { kind: 'agent' } };
-    });
+      await this.emit(m, number, inboundId, 'sms.opted_out', when, {
+        phone_number: number.phone_number,
+        recipient: from,
+        source: 'keyword',
+        keyword: kw.word,
+        message_id: inboundId,
+      });
+      return { inboundId, fresh: true, outcome: { kind: 'none' } };
+    }
+    // A CTE so the driver answers rows (a bare DELETE ... RETURNING answers [rows, count]).
+    const removed: Array<{ n: number }> = await m.query(
+      `WITH d AS (DELETE FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2 RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+      [number.phone_number, from],
+    );
+    if (removed[0]?.n > 0) {
+      await this.emit(m, number, inboundId, 'sms.opted_in', when, {
+        phone_number: number.phone_number,
+        recipient: from,
+        keyword: kw.word,
+        message_id: inboundId,
+      });
+    }
+    if (kw.kind === 'opt_in') return { inboundId, fresh: true, outcome: { kind: 'none' } };
+    // YES: an opt-in only when the sender was opted out; otherwise a message for the agent.
+    return { inboundId, fresh: true, outcome: removed[0]?.n > 0 ? { kind: 'none' } : { kind: 'agent' } };
   }
 
   private async reply(
@@ -211,14 +235,14 @@ export class InboundService implements OnModuleInit {
 
   /** Atomic claim of the reply; the reply's id is fixed at the first claim, so a retry cannot send twice. */
   private async claimReply(inboundId: string): Promise<string | null> {
+    // A CTE so the driver answers rows (a bare UPDATE ... RETURNING answers [rows, count]).
     const rows: Array<{ reply_message_id: string }> = await this.ds.query(
-      `INSERT INTO "messaging"."inbound_replies" ("inbound_id", "reply_message_id", "state")
-       VALUES ($1, $2, 'pending')
-       ON CONFLICT ("inbound_id") DO UPDATE SET "claimed_at" = now(), "attempts" = "inbound_replies"."attempts" + 1
-         WHERE "inbound_replies"."state" = 'pending'
-           AND "inbound_replies"."claimed_at" < now() - make_interval(secs => $3)
-       RETURNING "reply_message_id"`,
-      [inboundId, newId('msg'), CLAIM_LEASE_SECONDS],
+      `WITH c AS (
+         UPDATE "messaging"."inbound_replies" SET "claimed_at" = now(), "attempts" = "attempts" + 1
+          WHERE "inbound_id" = $1 AND "state" = 'pending' AND "claimed_at" < now() - make_interval(secs => $2)
+         RETURNING "reply_message_id")
+       SELECT "reply_message_id" FROM c`,
+      [inboundId, CLAIM_LEASE_SECONDS],
     );
     return rows[0]?.reply_message_id ?? null;
   }
