@@ -5,6 +5,8 @@
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
   databaseUrl: string;
+  /** Postgres connections per service process. */
+  dbPoolSize: number;
   rabbitmqUrl: string;
   /** Prefix of every exchange and queue name; lets test runs share one broker. */
   brokerPrefix: string;
@@ -120,6 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
       'postgres:',
       'postgresql:',
     ]),
+    dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     rabbitmqUrl: r.url('RABBITMQ_URL', 'amqp://guest:guest@localhost:5672', ['amqp:', 'amqps:']),
     brokerPrefix: r.str('BROKER_PREFIX', 'nixflex'),
     brokerPrefetch: r.int('BROKER_PREFETCH', 32, 1, 10000),

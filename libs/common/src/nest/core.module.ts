@@ -61,7 +61,7 @@ export class CoreModule {
               service: opts.service,
               databaseUrl: cfg.databaseUrl,
               entities: opts.entities,
-              poolSize: opts.poolSize,
+              poolSize: opts.poolSize ?? cfg.dbPoolSize,
             }).initialize(),
         }),
       ],
