@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError, Outbox, ResolvedNumber } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
@@ -205,14 +206,8 @@ export class SmsDispatcher {
   /** Ends the message `failed` (only if this claim still owns it and no SID was stored). */
   private async fail(msg: SmsMessage, code: string, message: string): Promise<void> {
     await this.repo.ds.transaction(async (m) => {
-      const row = await this.repo.lockMessage(m, msg.id);
-      if (
-        !row ||
-        row.twilioSid !== null ||
-        row.dispatchState !== 'in_flight' ||
-        row.attempts !== msg.attempts
-      )
-        return;
+      const row = await this.lockOwnedClaim(m, msg);
+      if (!row) return;
       await this.repo.updateMessage(m, row.id, {
         dispatchState: 'failed',
         leaseUntil: null,
@@ -235,14 +230,8 @@ export class SmsDispatcher {
   private async release(msg: SmsMessage, state: 'pending' | 'uncertain', reason: string): Promise<void> {
     const delay = retryDelayMs(this.settings, msg.attempts);
     await this.repo.ds.transaction(async (m) => {
-      const row = await this.repo.lockMessage(m, msg.id);
-      if (
-        !row ||
-        row.twilioSid !== null ||
-        row.dispatchState !== 'in_flight' ||
-        row.attempts !== msg.attempts
-      )
-        return;
+      const row = await this.lockOwnedClaim(m, msg);
+      if (!row) return;
       await this.repo.updateMessage(m, row.id, {
         dispatchState: state,
         leaseUntil: null,
@@ -253,5 +242,16 @@ export class SmsDispatcher {
     this.logger.warn(
       `${msg.id}: attempt ${msg.attempts} not sent (${state}, retry in ${delay} ms): ${reason}`,
     );
+  }
+
+  /** The locked row while this claim still owns it and no SID was stored; otherwise null. */
+  private async lockOwnedClaim(m: EntityManager, msg: SmsMessage): Promise<SmsMessage | null> {
+    const row = await this.repo.lockMessage(m, msg.id);
+    const owned =
+      row !== null &&
+      row.twilioSid === null &&
+      row.dispatchState === 'in_flight' &&
+      row.attempts === msg.attempts;
+    return owned ? row : null;
   }
 }
