@@ -3,6 +3,8 @@ import { FINAL, SmsSender, sandboxMessages } from '../factories/sms';
 import { Stack, waitFor } from '../harness/stack';
 
 export interface Accepted {
+  /** Which of the n messages this is (accepts complete out of order). */
+  index: number;
   id: string;
   body: string;
 }
@@ -43,7 +45,7 @@ export async function sendMany(
           )
           .catch(() => ({ status: 0, body: undefined as any }));
         if (res.status === 202) {
-          accepted.push({ id: res.body.message_id, body });
+          accepted.push({ index: i, id: res.body.message_id, body });
           opts.onProgress?.(accepted.length);
           break;
         }

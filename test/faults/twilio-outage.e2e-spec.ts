@@ -35,7 +35,7 @@ describe('Twilio misbehaving', () => {
       to: (i) => recipient(endings[i % endings.length]),
     });
     expect(accepted).toHaveLength(1000);
-    const expected = new Map(accepted.map((a, i) => [a.id, rules[endings[i % endings.length]]]));
+    const expected = new Map(accepted.map((a) => [a.id, rules[endings[a.index % endings.length]]]));
     await waitFor(
       'all settled',
       async () => {
