@@ -97,6 +97,45 @@ describe('SMS: the messaging process killed (kill -9) and restarted', () => {
     expect(done.twilio_sid).toBe(atTwilio[0].sid);
   });
 
+  it('reconciliation finds its message behind more than a page of newer ones to the same recipient', async () => {
+    // Found by the Postgres-restart drill: reconciliation read only the newest
+    // 200 messages from the number to the recipient, so an older lost create
+    // went unseen and the message was sent twice.
+    await sandboxFaults(stack, { drop_after_create: { count: 1 } });
+    const to = recipient();
+    const res = await send(s, to, 'buried under newer messages');
+    await waitFor('Twilio has it', async () =>
+      (await sandboxMessages(stack, { to })).length === 1 ? true : undefined,
+    );
+    await stack.kill('messaging');
+    // 1,100 newer messages from the same number to the same recipient (more than one
+    // 1,000-row page), created straight at "Twilio" as another sender of the customer's would.
+    const url = `${stack.env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${s.twilio.account_sid}/Messages.json`;
+    const auth = `Basic ${Buffer.from(`${s.twilio.account_sid}:${s.twilio.auth_token}`).toString('base64')}`;
+    let next = 0;
+    const createNewer = async () => {
+      while (next < 1100) {
+        const body = new URLSearchParams({ From: s.from_number, To: to, Body: `newer ${next++}` });
+        const r = await fetch(url, { method: 'POST', headers: { authorization: auth }, body });
+        if (r.status !== 201) throw new Error(`sandbox create: ${r.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, createNewer));
+    await stack.sql(
+      `UPDATE messaging.messages SET dispatch_state = 'in_flight', twilio_sid = NULL,
+         lease_until = now() + interval '1 second', next_attempt_at = now() + interval '1 second'
+       WHERE id = $1`,
+      [res.body.message_id],
+    );
+    stack.spawn('messaging');
+    const done = await waitForSms(s, res.body.message_id, (b) => b.twilio_sid !== null, 30_000);
+    const buried = (await sandboxMessages(stack, { to })).filter(
+      (m) => m.body === 'buried under newer messages',
+    );
+    expect(buried).toHaveLength(1);
+    expect(done.twilio_sid).toBe(buried[0].sid);
+  });
+
   it('killed while POST /v1/sms is in flight: the request still succeeds once messaging is back', async () => {
     await stack.kill('messaging');
     const to = recipient();

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ResolvedNumber, config } from '@nixflex/common';
 import { twilioClientFor } from '@nixflex/common/numbers';
 import twilio from 'twilio';
+import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { SMS_SETTINGS, SmsSettings } from './sms.settings';
 
 export interface CreatedMessage {
@@ -71,18 +72,35 @@ export class TwilioSender {
   /**
    * Messages Twilio holds from `from` to `to` sent since `since` with exactly
    * this body, oldest first: the candidates a lost create may have produced.
+   * Reads every page back to `since` (Twilio lists newest first and filters
+   * DateSent by day only): a busy sender may have sent thousands of messages
+   * to this recipient since, and a candidate missed here is a duplicate SMS.
    */
   async findSent(number: ResolvedNumber, to: string, body: string, since: Date): Promise<CreatedMessage[]> {
     const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
-    const list = await client.messages.list({
-      to,
-      from: number.phone_number,
-      dateSentAfter: since,
-      limit: 200,
-    });
-    return list
-      .filter((m) => m.body === body && (m.direction ?? '').startsWith('outbound'))
-      .sort((a, b) => (a.dateCreated?.getTime() ?? 0) - (b.dateCreated?.getTime() ?? 0))
-      .map((m) => ({ sid: m.sid, status: m.status, accountSid: m.accountSid }));
+    const found: (CreatedMessage & { at?: Date })[] = [];
+    let page: { instances: MessageInstance[]; nextPage(): Promise<unknown> | undefined } | undefined =
+      await client.messages.page({
+        to,
+        from: number.phone_number,
+        dateSentAfter: since,
+        pageSize: 1000,
+      });
+    let older = false;
+    while (page && !older) {
+      for (const m of page.instances) {
+        if (m.dateCreated && m.dateCreated.getTime() < since.getTime()) {
+          older = true;
+          break;
+        }
+        if (m.body === body && (m.direction ?? '').startsWith('outbound')) {
+          found.push({ sid: m.sid, status: m.status, accountSid: m.accountSid, at: m.dateCreated });
+        }
+      }
+      page = older ? undefined : ((await page.nextPage()) as typeof page);
+    }
+    return found
+      .sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0))
+      .map(({ sid, status, accountSid }) => ({ sid, status, accountSid }));
   }
 }
