@@ -25,6 +25,11 @@ const NET_UNAVAILABLE = new Set([
   'ENOTFOUND',
 ]);
 
+const TYPEORM_RELEASED = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
+
 export function isTransientInfrastructureError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
@@ -33,5 +38,9 @@ export function isTransientInfrastructureError(err: unknown): boolean {
   if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
     return true;
   }
+  // TypeORM releases a query runner whose connection died; a query queued on it
+  // then fails with one of these before reaching Postgres (seen in the
+  // Postgres-restart drill).
+  if (TYPEORM_RELEASED.has((err as Error).name)) return true;
   return isTransientInfrastructureError(e.driverError) || isTransientInfrastructureError(e.cause);
 }
