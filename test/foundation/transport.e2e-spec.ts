@@ -74,6 +74,7 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
       strategy: new AmqpServer(broker, {
         service: 'webhooks',
         prefetch: 4,
+        eventPrefetch: 4,
         maxAttempts: 3,
         retryDelayMs: 50,
       }),

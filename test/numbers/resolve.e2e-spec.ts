@@ -65,7 +65,13 @@ describe('numbers: resolution and the resolver cache', () => {
     @Module({ imports: [BrokerModule, NumberResolverModule] })
     class ConsumerModule {}
     app = await NestFactory.createMicroservice(ConsumerModule, {
-      strategy: new AmqpServer(broker, { service: 'gateway', prefetch: 8, maxAttempts: 3, retryDelayMs: 50 }),
+      strategy: new AmqpServer(broker, {
+        service: 'gateway',
+        prefetch: 8,
+        eventPrefetch: 8,
+        maxAttempts: 3,
+        retryDelayMs: 50,
+      }),
       logger: false,
     });
     app.useGlobalPipes(createValidationPipe());

@@ -9,7 +9,15 @@ import { HEADER_ATTEMPTS, HEADER_ERROR, HEADER_ORIGINAL_ROUTING_KEY, ServiceName
 
 export interface AmqpServerOptions {
   service: ServiceName;
+  /** Unacked commands (request/reply) in flight at once. */
   prefetch: number;
+  /**
+   * Unacked events in flight at once, on a channel of their own: a backlog of
+   * delivery work (dispatches, status callbacks) never holds up a command the
+   * API is waiting on, and keeping it below the database pool leaves
+   * connections free for commands.
+   */
+  eventPrefetch: number;
   /** Attempts an event gets before it is dead-lettered. */
   maxAttempts: number;
   /** First retry delay; doubles each attempt. */
@@ -37,7 +45,8 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage]> {
  * per-service event queues with routing-key bindings, bounded retries or
  * dead-lettering. Guarantees:
  * - commands (@MessagePattern) and events (@EventPattern) consume their own
- *   durable queues with a set prefetch and manual acks;
+ *   durable queues on their own channels, each with its own prefetch, with
+ *   manual acks;
  * - a message is acked only after its handler resolved (its work committed);
  * - an event whose handler fails is retried with exponential delay through a
  *   TTL retry queue, then dead-lettered to `<prefix>.<service>.dead`;
@@ -90,7 +99,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     const t = this.broker.topology;
     const svc = this.options.service;
     const ch = await model.createChannel();
-    ch.on('error', (err: Error) => this.logger.warn(`consumer channel error: ${err.message}`));
+    ch.on('error', (err: Error) => this.logger.warn(`command channel error: ${err.message}`));
     await ch.prefetch(this.options.prefetch);
     await this.broker.assertExchanges(ch);
     const deadLetter = {
@@ -114,11 +123,17 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     if (commandKeys.length > 0) {
       await ch.consume(t.commandQueue(svc), (msg) => msg && void this.onCommand(ch, msg), { noAck: false });
     }
+    const events = await model.createChannel();
+    events.on('error', (err: Error) => this.logger.warn(`event channel error: ${err.message}`));
+    await events.prefetch(this.options.eventPrefetch);
     // Consumed even without handlers, so stale bindings dead-letter instead of piling up.
-    await ch.consume(t.eventQueue(svc), (msg) => msg && void this.onEvent(ch, msg), { noAck: false });
-    this.channels = [ch];
+    await events.consume(t.eventQueue(svc), (msg) => msg && void this.onEvent(events, msg), {
+      noAck: false,
+    });
+    this.channels = [ch, events];
     this.logger.log(
-      `${svc}: ${commandKeys.length} commands, ${eventKeys.length} events, prefetch ${this.options.prefetch}`,
+      `${svc}: ${commandKeys.length} commands (prefetch ${this.options.prefetch}), ` +
+        `${eventKeys.length} events (prefetch ${this.options.eventPrefetch})`,
     );
   }
 
@@ -148,7 +163,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       reply = { ok: false, error: toSerializedError(err, this.logger, key) };
     }
     await this.reply(msg, reply);
-    ch.ack(msg);
+    settle(ch, msg, 'ack');
   }
 
   private async reply(msg: ConsumeMessage, reply: RpcReply): Promise<void> {
@@ -179,7 +194,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     }
     try {
       await this.run(handler, data, msg);
-      ch.ack(msg);
+      settle(ch, msg, 'ack');
     } catch (err) {
       const error = toSerializedError(err, this.logger, key);
       const attempt = Number(msg.properties.headers?.[HEADER_ATTEMPTS] ?? 0) + 1;
@@ -208,7 +223,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       });
       ch.ack(msg);
     } catch {
-      ch.nack(msg, false, true);
+      settle(ch, msg, 'requeue');
     }
   }
 
@@ -227,8 +242,22 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
       ch.ack(msg);
     } catch {
       // The queue's own dead-letter exchange routes it to the same place.
-      ch.nack(msg, false, false);
+      settle(ch, msg, 'reject');
     }
+  }
+}
+
+/**
+ * Acks (or rejects) unless the channel closed meanwhile (broker restart,
+ * shutdown): then RabbitMQ has already put the message back for redelivery,
+ * and the inbox and state checks make the second delivery harmless.
+ */
+function settle(ch: Channel, msg: ConsumeMessage, how: 'ack' | 'reject' | 'requeue'): void {
+  try {
+    if (how === 'ack') ch.ack(msg);
+    else ch.nack(msg, false, how === 'requeue');
+  } catch {
+    // IllegalOperationError: channel closed; see above.
   }
 }
 

@@ -11,6 +11,7 @@ export interface Config {
   /** Prefix of every exchange and queue name; lets test runs share one broker. */
   brokerPrefix: string;
   brokerPrefetch: number;
+  brokerEventPrefetch: number;
   brokerMaxAttempts: number;
   brokerRetryDelayMs: number;
   rpcTimeoutMs: number;
@@ -125,7 +126,8 @@ export function loadConfig(env: Env = process.env): Config {
     dbPoolSize: r.int('DB_POOL_SIZE', 10, 1, 500),
     rabbitmqUrl: r.url('RABBITMQ_URL', 'amqp://guest:guest@localhost:5672', ['amqp:', 'amqps:']),
     brokerPrefix: r.str('BROKER_PREFIX', 'nixflex'),
-    brokerPrefetch: r.int('BROKER_PREFETCH', 32, 1, 10000),
+    brokerPrefetch: r.int('BROKER_PREFETCH', 64, 1, 10000),
+    brokerEventPrefetch: r.int('BROKER_EVENT_PREFETCH', 8, 1, 10000),
     brokerMaxAttempts: r.int('BROKER_MAX_ATTEMPTS', 5, 1, 100),
     brokerRetryDelayMs: r.int('BROKER_RETRY_DELAY_MS', 2000, 10, 3_600_000),
     rpcTimeoutMs: r.int('RPC_TIMEOUT_MS', 10000, 100, 120_000),

@@ -48,6 +48,7 @@ function transport(service: ServiceName, cfg: Config): AmqpServer {
   return new AmqpServer(processBroker(), {
     service,
     prefetch: cfg.brokerPrefetch,
+    eventPrefetch: cfg.brokerEventPrefetch,
     maxAttempts: cfg.brokerMaxAttempts,
     retryDelayMs: cfg.brokerRetryDelayMs,
   });
