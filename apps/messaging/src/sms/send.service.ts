@@ -69,6 +69,13 @@ export class SmsSendService {
     const key = cmd.idempotency_key;
     if (!key) return this.send(sms);
     const requestHash = hashRequest(cmd);
+    // Checked before the transaction (no connection held across the number
+    // lookup); a refusal is raised only if this is not a replay, so a replay
+    // answers as the first request did even if the number moved since.
+    const checked = await this.check(sms).then(
+      (ok) => ({ ok }),
+      (error: unknown) => ({ error }),
+    );
     const dto = await this.ds.transaction(async (m) => {
       if (!(await this.repo.tryLockIdempotencyKey(m, cmd.account_id, key))) {
         throw new AppError(
@@ -87,7 +94,8 @@ export class SmsSendService {
         return existing.response as SmsAcceptedDto;
       }
       if (existing) await this.repo.deleteIdempotencyKey(m, cmd.account_id, key);
-      const accepted = await this.createIn(m, sms);
+      if ('error' in checked) throw checked.error;
+      const accepted = await this.createIn(m, sms, checked.ok);
       await this.repo.saveIdempotencyKey(m, {
         accountId: cmd.account_id,
         key,
@@ -103,12 +111,14 @@ export class SmsSendService {
 
   /** Validates and stores one outbound SMS (no idempotency key). */
   async send(sms: OutboundSms): Promise<SmsAcceptedDto> {
-    const dto = await this.ds.transaction((m) => this.createIn(m, sms));
+    const checked = await this.check(sms);
+    const dto = await this.createIn(this.ds, sms, checked);
     this.outbox.kick();
     return dto;
   }
 
-  private async createIn(m: EntityManager, sms: OutboundSms): Promise<SmsAcceptedDto> {
+  /** Everything that needs no transaction: formats, length, and the sending number. */
+  private async check(sms: OutboundSms): Promise<Checked> {
     const to = toE164(sms.to);
     if (!to)
       throw new AppError(
@@ -131,57 +141,46 @@ export class SmsSendService {
       );
     }
     await this.checkNumber(sms.account_id, from, sms.agent_id);
-    // The recipient sent STOP (or Twilio answered 21610) to this number: nothing more goes out to them.
-    const optedOut: unknown[] = await m.query(
-      `SELECT 1 FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2`,
-      [from, to],
-    );
-    if (optedOut.length > 0) {
-      throw new AppError(
-        'recipient_opted_out',
-        `${to} opted out of messages from ${from} (they can reply START)`,
-      );
-    }
+    return { to, from };
+  }
 
+  private async createIn(
+    q: Pick<DataSource | EntityManager, 'query'>,
+    sms: OutboundSms,
+    { to, from }: Checked,
+  ): Promise<SmsAcceptedDto> {
     const info = countSegments(sms.message);
     const cost = estimateCost(to, info.segments);
     const warnings = lengthWarnings(sms.message, info);
     const id = sms.message_id ?? newId('msg');
     const now = new Date();
-    await this.repo.insertMessage(m, {
-      id,
-      accountId: sms.account_id,
-      apiKeyId: sms.api_key_id ?? null,
-      agentId: sms.agent_id,
-      direction: 'outbound',
-      source: sms.source ?? 'api',
-      fromNumber: from,
-      toNumber: to,
-      ourNumber: from,
-      otherParty: to,
-      body: sms.message,
-      segments: info.segments,
-      encoding: info.encoding,
-      estimatedCost: cost,
-      inReplyTo: sms.in_reply_to ?? null,
-      status: 'queued',
-      statusRank: statusRank('queued'),
-      statusChangedAt: now,
-      softFailure: false,
-      dispatchState: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      updatedAt: now,
-    });
-    await this.repo.insertHistory(m, {
-      messageId: id,
-      status: 'queued',
-      errorCode: null,
-      source: 'api',
-      occurredAt: now,
-    });
-    await this.outbox.add(m, MessagingEvents.smsDispatch, { message_id: id });
+    const stored = await this.repo.insertQueuedOutbound(
+      q,
+      {
+        id,
+        accountId: sms.account_id,
+        apiKeyId: sms.api_key_id ?? null,
+        agentId: sms.agent_id,
+        source: sms.source ?? 'api',
+        from,
+        to,
+        body: sms.message,
+        segments: info.segments,
+        encoding: info.encoding,
+        estimatedCost: cost,
+        inReplyTo: sms.in_reply_to ?? null,
+        statusRank: statusRank('queued'),
+        at: now,
+      },
+      { table: this.outbox.table, ...this.outbox.row(MessagingEvents.smsDispatch, { message_id: id }) },
+    );
+    // The recipient sent STOP (or Twilio answered 21610) to this number: nothing more goes out to them.
+    if (!stored) {
+      throw new AppError(
+        'recipient_opted_out',
+        `${to} opted out of messages from ${from} (they can reply START)`,
+      );
+    }
     return {
       message_id: id,
       status: 'queued',
@@ -221,6 +220,11 @@ export class SmsSendService {
       `Phone number ${from} is attached to another agent; replies go to the number's agent, so send with that agent_id`,
     );
   }
+}
+
+interface Checked {
+  to: string;
+  from: string;
 }
 
 function hashRequest(cmd: SendSmsCommand): string {

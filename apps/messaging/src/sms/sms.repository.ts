@@ -22,6 +22,23 @@ export interface ListFilter {
   limit: number;
 }
 
+export interface QueuedOutbound {
+  id: string;
+  accountId: string;
+  apiKeyId: string | null;
+  agentId: string;
+  source: string;
+  from: string;
+  to: string;
+  body: string;
+  segments: number;
+  encoding: string;
+  estimatedCost: unknown;
+  inReplyTo: string | null;
+  statusRank: number;
+  at: Date;
+}
+
 /**
  * Every read and write of the SMS tables. Methods that take an EntityManager
  * run inside the caller's transaction.
@@ -65,8 +82,59 @@ export class SmsRepository {
 
   // --- messages ----------------------------------------------------------
 
-  async insertMessage(m: EntityManager, row: Partial<SmsMessage>): Promise<void> {
-    await m.insert(SmsMessage, row);
+  /**
+   * Stores an accepted outbound message in ONE statement (atomic on its own,
+   * so no BEGIN/COMMIT round trips): the message unless its recipient opted
+   * out of this number, its first history row, and its outbox event. False
+   * when the recipient opted out (nothing written).
+   */
+  async insertQueuedOutbound(
+    q: Pick<DataSource | EntityManager, 'query'>,
+    row: QueuedOutbound,
+    outbox: { table: string; id: string; routing_key: string; payload: string },
+  ): Promise<boolean> {
+    const rows: { id: string }[] = await q.query(
+      `WITH opted_out AS (
+         SELECT 1 FROM "messaging"."opt_outs" WHERE "our_number" = $7 AND "recipient" = $8
+       ), msg AS (
+         INSERT INTO "messaging"."messages" (
+           "id", "account_id", "api_key_id", "agent_id", "direction", "source",
+           "from_number", "to_number", "our_number", "other_party", "body", "segments", "encoding",
+           "estimated_cost", "in_reply_to", "status", "status_rank", "status_changed_at",
+           "soft_failure", "dispatch_state", "attempts", "next_attempt_at", "created_at", "updated_at")
+         SELECT $1, $2, $3, $4, 'outbound', $5, $7, $8, $7, $8, $9, $10, $11,
+                $12::jsonb, $13, 'queued', $14, $6, false, 'pending', 0, $6, $6, $6
+         WHERE NOT EXISTS (SELECT 1 FROM opted_out)
+         RETURNING "id"
+       ), history AS (
+         INSERT INTO "messaging"."message_status_history" ("message_id", "status", "source", "occurred_at")
+         SELECT "id", 'queued', 'api', $6 FROM msg
+       ), event AS (
+         INSERT INTO ${outbox.table} ("id", "routing_key", "payload")
+         SELECT $15, $16, $17::jsonb FROM msg
+       )
+       SELECT "id" FROM msg`,
+      [
+        row.id,
+        row.accountId,
+        row.apiKeyId,
+        row.agentId,
+        row.source,
+        row.at,
+        row.from,
+        row.to,
+        row.body,
+        row.segments,
+        row.encoding,
+        row.estimatedCost === null ? null : JSON.stringify(row.estimatedCost),
+        row.inReplyTo,
+        row.statusRank,
+        outbox.id,
+        outbox.routing_key,
+        outbox.payload,
+      ],
+    );
+    return rows.length === 1;
   }
 
   async insertHistory(m: EntityManager, row: Omit<SmsStatusHistory, 'id'>): Promise<void> {

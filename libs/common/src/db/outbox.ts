@@ -29,12 +29,23 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   ) {}
 
   async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
-    const id = randomUUID();
-    await manager.query(
-      `INSERT INTO "${this.schema}"."outbox" (id, routing_key, payload) VALUES ($1, $2, $3)`,
-      [id, key, JSON.stringify(payload)],
-    );
-    return id;
+    const row = this.row(key, payload);
+    await manager.query(`INSERT INTO ${this.table} (id, routing_key, payload) VALUES ($1, $2, $3)`, [
+      row.id,
+      row.routing_key,
+      row.payload,
+    ]);
+    return row.id;
+  }
+
+  /** The quoted outbox table, for callers that fold the insert into a statement of their own. */
+  get table(): string {
+    return `"${this.schema}"."outbox"`;
+  }
+
+  /** An outbox row's values (id, routing key, JSON payload) for such a statement. */
+  row<K extends EventKey>(key: K, payload: EventPayload<K>): { id: string; routing_key: K; payload: string } {
+    return { id: randomUUID(), routing_key: key, payload: JSON.stringify(payload) };
   }
 
   /** Call after committing a transaction that added events, for low latency. */
