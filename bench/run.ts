@@ -46,6 +46,46 @@ function memory(stack: Stack): Record<string, number> {
   );
 }
 
+/** CPU seconds (user + system) used so far by each service, Postgres, RabbitMQ and this process. */
+function cpuSeconds(stack: Stack): Record<string, number> {
+  const ticks = (pid: number | string): number => {
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return 0; // exited meanwhile
+    }
+  };
+  const pids = (pattern: RegExp): number[] =>
+    fs
+      .readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return pattern.test(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'));
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const hz = 100; // USER_HZ on Linux
+  const out: Record<string, number> = {};
+  for (const name of ['gateway', 'numbers', 'messaging', 'webhooks', 'sandbox'] as const) {
+    const pid = stack.procs.get(name)?.pid;
+    out[name] = pid ? ticks(pid) / hz : 0;
+  }
+  out.postgres = pids(/^postgres/).reduce((t, pid) => t + ticks(pid), 0) / hz;
+  out.rabbitmq = pids(/beam\.smp/).reduce((t, pid) => t + ticks(pid), 0) / hz;
+  const self = process.cpuUsage();
+  out['bench (load generator, floor)'] = (self.user + self.system) / 1e6;
+  return out;
+}
+
+/** CPU milliseconds per request between two snapshots. */
+function cpuPer(before: Record<string, number>, after: Record<string, number>, n: number) {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - before[k]) * 1000) / n]));
+}
+
 async function load(url: string, apiKey: string, body: object, opts: { duration?: number; amount?: number }) {
   const result = await autocannon({
     url,
@@ -75,7 +115,7 @@ async function countDelivered(stack: Stack, from: string): Promise<number> {
 async function main(): Promise<void> {
   await prepareRun();
   const stack = await Stack.start({
-    env: { LOG_LEVEL: 'warn', SANDBOX_CALLBACK_DELAY_MS: '0', BROKER_PREFETCH: '64' },
+    env: { LOG_LEVEL: 'warn', SANDBOX_CALLBACK_DELAY_MS: '0' },
   });
   const results: Record<string, any> = {};
   try {
@@ -85,6 +125,8 @@ async function main(): Promise<void> {
     // 1. Accept rate and latency of POST /v1/sms, and 6. the floor under the same load.
     const accept: { rps: Series; p50: Series; p99: Series } = { rps: [], p50: [], p99: [] };
     const floorRes: { rps: Series; p50: Series; p99: Series } = { rps: [], p50: [], p99: [] };
+    const cpuAccept: Record<string, number>[] = [];
+    const cpuFloor: Record<string, number>[] = [];
     const floor = await startFloor(
       stack.databaseUrl,
       rabbitmqUrl(),
@@ -98,12 +140,16 @@ async function main(): Promise<void> {
         to: '+447700900123',
         message: 'Bench hello',
       };
+      const c0 = cpuSeconds(stack);
       const r = await load(`${stack.gatewayUrl}/v1/sms`, s.account.api_key, body, {});
+      cpuAccept.push(cpuPer(c0, cpuSeconds(stack), r.ok));
       if (r.bad > 0) log(`accept run ${i + 1}: ${r.bad} non-2xx/errors`);
       accept.rps.push(r.rps);
       accept.p50.push(r.p50);
       accept.p99.push(r.p99);
+      const f0 = cpuSeconds(stack);
       const f = await load(`${floor.url}/v1/sms`, s.account.api_key, body, {});
+      cpuFloor.push(cpuPer(f0, cpuSeconds(stack), f.ok));
       floorRes.rps.push(f.rps);
       floorRes.p50.push(f.p50);
       floorRes.p99.push(f.p99);
@@ -121,6 +167,8 @@ async function main(): Promise<void> {
     await floor.close();
     results.accept = accept;
     results.floor = floorRes;
+    results.cpuAccept = cpuAccept;
+    results.cpuFloor = cpuFloor;
 
     // 2. End to end: N messages from POST to delivered.
     const e2e: { seconds: Series; rate: Series } = { seconds: [], rate: [] };
@@ -240,6 +288,16 @@ function fmt(xs: Series, digits = 0): string {
   return `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`;
 }
 
+function cpuRows(accept: Record<string, number>[], floor: Record<string, number>[]): string[] {
+  const median = (runs: Record<string, number>[], k: string) => stats(runs.map((r) => r[k] ?? 0)).median;
+  const keys = Object.keys(accept[0] ?? {});
+  const rows = keys.map((k) => `| ${k} | ${median(accept, k).toFixed(2)} | ${median(floor, k).toFixed(2)} |`);
+  const total = (runs: Record<string, number>[]) =>
+    stats(runs.map((r) => Object.values(r).reduce((a, b) => a + b, 0))).median;
+  rows.push(`| **total** | ${total(accept).toFixed(2)} | ${total(floor).toFixed(2)} |`);
+  return rows;
+}
+
 function rss(m: Record<string, number>): string {
   return Object.entries(m)
     .map(([k, v]) => `${k} ${v}`)
@@ -272,6 +330,15 @@ function writeReport(r: Record<string, any>): void {
     `| 5 | RSS after run 2 (MiB) | ${rss(r.memoryAfterE2e)} |`,
     `| 6 | floor: minimal durable accept (validate, insert, confirmed publish) per second | ${fmt(r.floor.rps)} |`,
     `| 6 | floor latency p50 / p99 (ms) | ${fmt(r.floor.p50, 1)} / ${fmt(r.floor.p99, 1)} |`,
+    '',
+    '## CPU per accepted request (ms, median over runs)',
+    '',
+    'Measured from /proc during the accept runs (figure 1) and the floor runs (figure 6); the',
+    'accept window also carries whatever delivery work (dispatch, callbacks) ran meanwhile.',
+    '',
+    '| process | POST /v1/sms | floor |',
+    '| --- | --- | --- |',
+    ...cpuRows(r.cpuAccept, r.cpuFloor),
     '',
     '## Ratios against the targets',
     '',

@@ -140,7 +140,9 @@ export class Stack {
 
   spawn(name: ProcessName): ChildProcess {
     const out = fs.openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, ENTRY[name])], {
+    // STACK_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", reaches every service (profiling).
+    const extra = (process.env.STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...extra, '--enable-source-maps', path.join(ROOT, ENTRY[name])], {
       cwd: ROOT,
       env: this.env,
       stdio: ['ignore', out, out],
