@@ -137,10 +137,6 @@ export class SmsRepository {
     return rows.length === 1;
   }
 
-  async insertHistory(m: EntityManager, row: Omit<SmsStatusHistory, 'id'>): Promise<void> {
-    await m.insert(SmsStatusHistory, row);
-  }
-
   lockMessage(m: EntityManager, id: string): Promise<SmsMessage | null> {
     return m
       .getRepository(SmsMessage)
@@ -157,6 +153,54 @@ export class SmsRepository {
       .setLock('pessimistic_write')
       .where('m.twilio_sid = :sid', { sid })
       .getOne();
+  }
+
+  /**
+   * A status change in ONE statement, in the caller's transaction: the
+   * message's new status, its history row and its outbox event.
+   */
+  async applyStatus(
+    m: EntityManager,
+    change: {
+      id: string;
+      status: string;
+      statusRank: number;
+      at: Date;
+      errorCode: string | null;
+      errorMessage: string | null;
+      errorFetchAfter: Date | null;
+      historyErrorCode: string | null;
+      source: string;
+    },
+    outbox: { table: string; id: string; routing_key: string; payload: string },
+  ): Promise<void> {
+    await m.query(
+      `WITH msg AS (
+         UPDATE "messaging"."messages"
+            SET "status" = $2, "status_rank" = $3, "status_changed_at" = $4, "error_code" = $5,
+                "error_message" = $6, "soft_failure" = false, "error_fetch_after" = $7, "updated_at" = now()
+          WHERE "id" = $1
+          RETURNING "id"
+       ), history AS (
+         INSERT INTO "messaging"."message_status_history" ("message_id", "status", "error_code", "source", "occurred_at")
+         SELECT "id", $2, $8, $9, $4 FROM msg
+       )
+       INSERT INTO ${outbox.table} ("id", "routing_key", "payload") SELECT $10, $11, $12::jsonb FROM msg`,
+      [
+        change.id,
+        change.status,
+        change.statusRank,
+        change.at,
+        change.errorCode,
+        change.errorMessage,
+        change.errorFetchAfter,
+        change.historyErrorCode,
+        change.source,
+        outbox.id,
+        outbox.routing_key,
+        outbox.payload,
+      ],
+    );
   }
 
   async updateMessage(m: EntityManager, id: string, patch: Partial<SmsMessage>): Promise<void> {

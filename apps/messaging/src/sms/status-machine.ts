@@ -49,23 +49,7 @@ export class StatusMachine {
     msg.softFailure = false;
     // A failure without its code (callback overtaken by the message's progress): ask Twilio later.
     const fetchError = isFailure(change.status) && msg.errorCode === null && msg.twilioSid !== null;
-    await this.repo.updateMessage(m, msg.id, {
-      status: msg.status,
-      statusRank: msg.statusRank,
-      statusChangedAt: msg.statusChangedAt,
-      errorCode: msg.errorCode,
-      errorMessage: msg.errorMessage,
-      softFailure: false,
-      errorFetchAfter: fetchError ? new Date(Date.now() + ERROR_FETCH_FIRST_DELAY_MS) : null,
-    });
-    await this.repo.insertHistory(m, {
-      messageId: msg.id,
-      status: change.status,
-      errorCode: code,
-      source: change.source,
-      occurredAt: change.at,
-    });
-    await this.outbox.add(m, MessagingEvents.smsStatusUpdated, {
+    const event = this.outbox.row(MessagingEvents.smsStatusUpdated, {
       message_id: msg.id,
       account_id: msg.accountId,
       agent_id: msg.agentId,
@@ -76,6 +60,21 @@ export class StatusMachine {
       soft_failure: false,
       at: change.at.toISOString(),
     });
+    await this.repo.applyStatus(
+      m,
+      {
+        id: msg.id,
+        status: msg.status,
+        statusRank: msg.statusRank,
+        at: change.at,
+        errorCode: msg.errorCode,
+        errorMessage: msg.errorMessage,
+        errorFetchAfter: fetchError ? new Date(Date.now() + ERROR_FETCH_FIRST_DELAY_MS) : null,
+        historyErrorCode: code,
+        source: change.source,
+      },
+      { table: this.outbox.table, ...event },
+    );
     return true;
   }
 
