@@ -212,6 +212,31 @@ export class SmsRepository {
    * its callbacks), so a callback that raced ahead of the stored SID is parked
    * and then applied, never lost.
    */
+  /**
+   * The inbox claim of a callback event and the SID lock in one statement:
+   * false (and no lock) when this event was already consumed.
+   */
+  async claimEventAndLockSid(
+    m: EntityManager,
+    eventId: string,
+    handler: string,
+    sid: string,
+  ): Promise<boolean> {
+    if (!eventId) {
+      await this.lockSid(m, sid);
+      return true;
+    }
+    const rows: unknown[] = await m.query(
+      `WITH claimed AS (
+         INSERT INTO "messaging"."inbox" ("message_id", "handler") VALUES ($1, $2)
+         ON CONFLICT DO NOTHING RETURNING 1
+       )
+       SELECT pg_advisory_xact_lock(hashtextextended($3, 7002)) FROM claimed`,
+      [eventId, handler, sid],
+    );
+    return rows.length > 0;
+  }
+
   async lockSid(m: EntityManager, sid: string): Promise<void> {
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7002))`, [sid]);
   }
@@ -233,12 +258,16 @@ export class SmsRepository {
 
   // --- status callbacks --------------------------------------------------
 
+  /** Records a callback: with its outcome when it was dealt with, or parked (no outcome) until its SID is stored. */
   async insertCallback(
     m: EntityManager,
-    row: Omit<SmsStatusCallback, 'id' | 'appliedAt' | 'outcome'>,
-  ): Promise<string> {
-    const res = await m.insert(SmsStatusCallback, { ...row, appliedAt: null, outcome: null });
-    return String(res.identifiers[0].id);
+    row: Omit<SmsStatusCallback, 'id' | 'appliedAt' | 'outcome'> & { outcome: string | null },
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO "messaging"."status_callbacks" ("twilio_sid", "status", "error_code", "received_at", "applied_at", "outcome")
+       VALUES ($1, $2, $3, $4, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, $5)`,
+      [row.twilioSid, row.status, row.errorCode, row.receivedAt, row.outcome],
+    );
   }
 
   pendingCallbacks(m: EntityManager, sid: string): Promise<SmsStatusCallback[]> {

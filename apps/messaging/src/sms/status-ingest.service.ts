@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Outbox, SmsStatusReceivedEvent, claimInbox } from '@nixflex/common';
+import { Outbox, SmsStatusReceivedEvent } from '@nixflex/common';
 import { fromTwilioStatus } from '@nixflex/common/sms';
 import { SmsRepository } from './sms.repository';
 import { StatusMachine } from './status-machine';
@@ -20,33 +20,37 @@ export class StatusIngestService {
 
   async ingest(event: SmsStatusReceivedEvent, eventId: string): Promise<string> {
     const outcome = await this.repo.ds.transaction(async (m) => {
-      if (!(await claimInbox(m, 'messaging', eventId, 'sms.status-received'))) return 'duplicate_event';
-      await this.repo.lockSid(m, event.message_sid);
+      if (!(await this.repo.claimEventAndLockSid(m, eventId, 'sms.status-received', event.message_sid))) {
+        return 'duplicate_event';
+      }
       const receivedAt = parseDate(event.received_at);
-      const callbackId = await this.repo.insertCallback(m, {
+      const msg = await this.repo.lockMessageBySid(m, event.message_sid);
+      let result: string | null = null;
+      if (msg) {
+        const status = fromTwilioStatus(event.message_status);
+        if (!status) result = 'unknown_status';
+        else if (msg.twilioAccountSid !== null && msg.twilioAccountSid !== event.account_sid)
+          result = 'account_mismatch';
+        else {
+          const applied = await this.machine.apply(m, msg, {
+            status,
+            errorCode: event.error_code || null,
+            at: receivedAt,
+            source: 'twilio_callback',
+          });
+          result = applied ? 'applied' : 'ignored';
+        }
+      }
+      // No message owns the SID yet (the callback overtook the send): parked
+      // without an outcome; storing the SID applies it under the same lock.
+      await this.repo.insertCallback(m, {
         twilioSid: event.message_sid,
         status: event.message_status,
         errorCode: event.error_code || null,
         receivedAt,
+        outcome: result,
       });
-      const msg = await this.repo.lockMessageBySid(m, event.message_sid);
-      if (!msg) return 'parked';
-      let result: string;
-      const status = fromTwilioStatus(event.message_status);
-      if (!status) result = 'unknown_status';
-      else if (msg.twilioAccountSid !== null && msg.twilioAccountSid !== event.account_sid)
-        result = 'account_mismatch';
-      else {
-        const applied = await this.machine.apply(m, msg, {
-          status,
-          errorCode: event.error_code || null,
-          at: receivedAt,
-          source: 'twilio_callback',
-        });
-        result = applied ? 'applied' : 'ignored';
-      }
-      await this.repo.markCallback(m, callbackId, result);
-      return result;
+      return result ?? 'parked';
     });
     this.outbox.kick();
     return outcome;
