@@ -120,30 +120,14 @@ export class SmsDispatcher {
   }
 
   private async claim(id: string): Promise<Claim | undefined> {
-    return this.repo.ds.transaction(async (m) => {
-      const msg = await this.repo.lockMessage(m, id);
-      if (!msg || msg.direction !== 'outbound' || msg.twilioSid !== null) return undefined;
-      const now = Date.now();
-      const due = msg.nextAttemptAt !== null && msg.nextAttemptAt.getTime() <= now;
-      const state = msg.dispatchState;
-      const claimable =
-        ((state === 'pending' || state === 'uncertain') && due) ||
-        (state === 'in_flight' && msg.leaseUntil !== null && msg.leaseUntil.getTime() <= now);
-      if (!claimable) return undefined;
-      const reconcile = state !== 'pending';
-      const lease = new Date(now + this.settings.leaseMs);
-      msg.attempts += 1;
-      msg.dispatchState = 'in_flight';
-      msg.leaseUntil = lease;
-      msg.nextAttemptAt = lease;
-      await this.repo.updateMessage(m, id, {
-        attempts: msg.attempts,
-        dispatchState: 'in_flight',
-        leaseUntil: lease,
-        nextAttemptAt: lease,
-      });
-      return { msg, reconcile };
-    });
+    const now = Date.now();
+    const claimed = await this.repo.claimForDispatch(
+      id,
+      new Date(now),
+      new Date(now + this.settings.leaseMs),
+    );
+    if (!claimed) return undefined;
+    return { msg: claimed.msg, reconcile: claimed.previousState !== 'pending' };
   }
 
   private async reconcile(number: ResolvedNumber, msg: SmsMessage): Promise<CreatedMessage | undefined> {

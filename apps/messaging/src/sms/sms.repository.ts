@@ -137,6 +137,46 @@ export class SmsRepository {
     return rows.length === 1;
   }
 
+  /**
+   * The dispatcher's claim in ONE statement: a due `pending`/`uncertain`
+   * outbound message without a SID, or an `in_flight` one whose lease ran out
+   * (its worker died), becomes `in_flight` with `attempts + 1` and a new lease.
+   * Undefined when it is not claimable (another worker has it, or it is done).
+   */
+  async claimForDispatch(
+    id: string,
+    now: Date,
+    lease: Date,
+  ): Promise<{ msg: SmsMessage; previousState: DispatchState } | undefined> {
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows]: [Record<string, unknown>[], number] = await this.ds.query(
+      `WITH prev AS (
+         SELECT "id", "dispatch_state" FROM "messaging"."messages" WHERE "id" = $1 FOR UPDATE
+       )
+       UPDATE "messaging"."messages" m
+          SET "attempts" = m."attempts" + 1, "dispatch_state" = 'in_flight',
+              "lease_until" = $3, "next_attempt_at" = $3, "updated_at" = now()
+         FROM prev
+        WHERE m."id" = prev."id" AND m."direction" = 'outbound' AND m."twilio_sid" IS NULL
+          AND ((m."dispatch_state" IN ('pending', 'uncertain') AND m."next_attempt_at" <= $2)
+               OR (m."dispatch_state" = 'in_flight' AND m."lease_until" <= $2))
+       RETURNING m.*, prev."dispatch_state" AS "previous_state"`,
+      [id, now, lease],
+    );
+    const [row] = rows;
+    if (!row) return undefined;
+    return { msg: this.toMessage(row), previousState: row.previous_state as DispatchState };
+  }
+
+  /** A raw `messages` row (snake_case columns) as the entity. */
+  private toMessage(row: Record<string, unknown>): SmsMessage {
+    const msg = new SmsMessage();
+    for (const col of this.ds.getMetadata(SmsMessage).columns) {
+      (msg as unknown as Record<string, unknown>)[col.propertyName] = row[col.databaseName];
+    }
+    return msg;
+  }
+
   lockMessage(m: EntityManager, id: string): Promise<SmsMessage | null> {
     return m
       .getRepository(SmsMessage)
