@@ -201,4 +201,53 @@ describe('SMS: Twilio status callbacks', () => {
     const ranks = statuses.map((st: string) => RANK[st]);
     expect([...ranks].sort((a, b) => a - b)).toEqual(ranks);
   });
+
+  it('records each callback with its outcome; a 21610 failure announced by callback records the opt-out', async () => {
+    await sandboxFaults(stack, { callbacks: { hold: true } });
+    const to = recipient();
+    const res = await send(s, to);
+    const queued = await waitForSms(s, res.body.message_id, (b) => b.twilio_sid !== null);
+    const outcomes = async () =>
+      (
+        await stack.sql(
+          `SELECT status, error_code, outcome FROM messaging.status_callbacks WHERE twilio_sid = $1 ORDER BY id`,
+          [queued.twilio_sid],
+        )
+      ).map((r: any) => `${r.status}/${r.error_code ?? '-'}/${r.outcome}`);
+    // One at a time, so that each outcome is decided against the previous one.
+    const steps: Array<[string, Record<string, string>]> = [
+      ['sent', {}],
+      ['no-such-status', {}],
+      ['sent', {}],
+      ['failed', { ErrorCode: '21610' }],
+      ['delivered', {}],
+    ];
+    for (const [i, [status, extra]] of steps.entries()) {
+      const params = callbackFor(queued, status, extra);
+      const sig = twilio.getExpectedTwilioSignature(s.twilio.auth_token, callbackUrl(), params);
+      expect((await postCallback(params, sig)).status).toBe(200);
+      await waitFor(`callback ${i + 1} recorded`, async () => (await outcomes()).length > i);
+    }
+    expect(await outcomes()).toEqual([
+      'sent/-/applied',
+      'no-such-status/-/unknown_status',
+      'sent/-/ignored',
+      'failed/21610/applied',
+      'delivered/-/ignored',
+    ]);
+    const done = (await s.account.api.get(`/v1/sms/${res.body.message_id}`)).body;
+    expect(done).toMatchObject({ status: 'failed', error_code: '21610' });
+    expect(done.error_message).toMatch(/unsubscribed/i);
+    expect(done.status_history.map((h: any) => `${h.status}/${h.error_code ?? '-'}`)).toEqual([
+      'queued/-',
+      'sent/-',
+      'failed/21610',
+    ]);
+    // The status event (built by the callback's statement) carries what the opt-out needs.
+    const optOut = await waitFor('21610 opt-out', async () => {
+      const list = await s.account.api.get('/v1/opt-outs');
+      return list.body.data.find((o: any) => o.recipient === to);
+    });
+    expect(optOut).toMatchObject({ phone_number: s.from_number, source: 'twilio_21610' });
+  });
 });

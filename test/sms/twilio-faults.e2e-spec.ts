@@ -76,6 +76,14 @@ describe('SMS: Twilio faults (retries, reconciliation, refusals)', () => {
     const creates = log.filter((r) => r.method === 'POST' && r.params?.To === to);
     expect(creates.map((r) => r.status)).toEqual([0]);
     expect(log.some((r) => r.method === 'GET' && r.path.includes(to.slice(1)))).toBe(true);
+    // Its callbacks came before the SID was known: parked, then settled when it was adopted
+    // (the adopted message already said `delivered`, so they change nothing).
+    const callbacks = await stack.sql(
+      `SELECT status, applied_at, outcome FROM messaging.status_callbacks WHERE twilio_sid = $1`,
+      [done.twilio_sid],
+    );
+    expect(callbacks.length).toBeGreaterThan(0);
+    for (const c of callbacks) expect(c).toMatchObject({ applied_at: expect.any(Date), outcome: 'ignored' });
   });
 
   it('two identical messages to one recipient, both dropped: each adopts its own SID', async () => {

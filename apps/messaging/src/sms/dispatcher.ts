@@ -145,9 +145,8 @@ export class SmsDispatcher {
   private async storeSid(msg: SmsMessage, created: CreatedMessage): Promise<boolean> {
     const stored = await this.repo.ds.transaction(async (m) => {
       await this.repo.lockSid(m, created.sid);
-      const owner = await this.repo.ownerOfSid(m, created.sid);
-      if (owner !== null && owner !== msg.id) return false;
-      const row = await this.repo.lockMessage(m, msg.id);
+      const { row, sidOwner } = await this.repo.lockMessageAndSidOwner(m, msg.id, created.sid);
+      if (sidOwner !== null && sidOwner !== msg.id) return false;
       if (!row) return true;
       if (row.twilioSid !== null) {
         if (row.twilioSid !== created.sid) {
@@ -158,18 +157,14 @@ export class SmsDispatcher {
       const now = new Date();
       row.twilioSid = created.sid;
       row.twilioAccountSid = created.accountSid;
-      await this.repo.updateMessage(m, row.id, {
-        twilioSid: created.sid,
-        twilioAccountSid: created.accountSid,
-        dispatchState: 'done',
-        dispatchedAt: now,
-        leaseUntil: null,
-        nextAttemptAt: null,
-        lastAttemptError: null,
+      const parked = await this.repo.storeSidAndTakeParked(m, row.id, {
+        sid: created.sid,
+        accountSid: created.accountSid,
+        at: now,
       });
       const initial = fromTwilioStatus(created.status);
       if (initial) await this.machine.apply(m, row, { status: initial, at: now, source: 'sender' });
-      for (const cb of await this.repo.pendingCallbacks(m, created.sid)) {
+      for (const cb of parked) {
         const status = fromTwilioStatus(cb.status);
         const applied =
           status !== undefined &&

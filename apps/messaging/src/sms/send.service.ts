@@ -145,7 +145,7 @@ export class SmsSendService {
   }
 
   private async createIn(
-    q: Pick<DataSource | EntityManager, 'query'>,
+    q: DataSource | EntityManager,
     sms: OutboundSms,
     { to, from }: Checked,
   ): Promise<SmsAcceptedDto> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeCursor } from '@nixflex/common';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { decodeCursor, queryPrepared } from '@nixflex/common';
+import { DataSource, EntityManager, In } from 'typeorm';
 import {
   DispatchState,
   SmsIdempotencyKey,
@@ -89,11 +89,13 @@ export class SmsRepository {
    * when the recipient opted out (nothing written).
    */
   async insertQueuedOutbound(
-    q: Pick<DataSource | EntityManager, 'query'>,
+    q: DataSource | EntityManager,
     row: QueuedOutbound,
     outbox: { table: string; id: string; routing_key: string; payload: string },
   ): Promise<boolean> {
-    const rows: { id: string }[] = await q.query(
+    const rows = await queryPrepared<{ id: string }>(
+      q,
+      'sms_insert_queued_outbound',
       `WITH opted_out AS (
          SELECT 1 FROM "messaging"."opt_outs" WHERE "our_number" = $7 AND "recipient" = $8
        ), msg AS (
@@ -148,8 +150,9 @@ export class SmsRepository {
     now: Date,
     lease: Date,
   ): Promise<{ msg: SmsMessage; previousState: DispatchState } | undefined> {
-    // TypeORM answers an UPDATE with [rows, rowCount].
-    const [rows]: [Record<string, unknown>[], number] = await this.ds.query(
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.ds,
+      'sms_claim_for_dispatch',
       `WITH prev AS (
          SELECT "id", "dispatch_state" FROM "messaging"."messages" WHERE "id" = $1 FOR UPDATE
        )
@@ -243,6 +246,93 @@ export class SmsRepository {
     );
   }
 
+  /**
+   * A status callback for a SID that a message already owns, in ONE
+   * statement and its own implicit transaction: lock the row, claim the
+   * event, decide (unknown status, account mismatch, or whether the current
+   * status is one that `change.allowedFrom` may replace), apply with history
+   * and outbox event, record the callback with its outcome. The decision
+   * reads the locked row, which is its latest committed version.
+   *
+   * `found` is false when no message owns the SID; nothing was written then.
+   * `outcome` is null when the event was already claimed (a duplicate).
+   */
+  async applyCallbackToOwnedSid(
+    eventId: string,
+    handler: string,
+    cb: { sid: string; rawStatus: string; errorCode: string | null; accountSid: string; at: Date },
+    change: {
+      status: string | null;
+      statusRank: number | null;
+      allowedFrom: string[];
+      errorMessage: string | null;
+      errorFetchAfter: Date | null;
+    },
+    outbox: { table: string; id: string; routing_key: string },
+  ): Promise<{ found: boolean; outcome: string | null }> {
+    const [row] = await queryPrepared<{ found: number; outcome: string | null }>(
+      this.ds,
+      'sms_apply_callback_to_owned_sid',
+      `WITH prev AS (
+         SELECT "id", "status", "twilio_account_sid" FROM "messaging"."messages"
+          WHERE "twilio_sid" = $1 FOR UPDATE
+       ), claimed AS (
+         INSERT INTO "messaging"."inbox" ("message_id", "handler") SELECT $2, $3 FROM prev
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), verdict AS (
+         SELECT prev."id", prev."status" AS "previous_status",
+                CASE WHEN $4::text IS NULL THEN 'unknown_status'
+                     WHEN prev."twilio_account_sid" IS NOT NULL AND prev."twilio_account_sid" <> $5 THEN 'account_mismatch'
+                     WHEN prev."status" = ANY($6::text[]) THEN 'applied'
+                     ELSE 'ignored' END AS "outcome"
+           FROM prev WHERE EXISTS (SELECT 1 FROM claimed)
+       ), msg AS (
+         UPDATE "messaging"."messages" m
+            SET "status" = $4::text, "status_rank" = $7, "status_changed_at" = $8,
+                "error_code" = COALESCE($9::text, m."error_code"),
+                "error_message" = CASE WHEN $9::text IS NULL THEN m."error_message" ELSE $10 END,
+                "soft_failure" = false,
+                "error_fetch_after" = CASE WHEN $9::text IS NULL AND m."error_code" IS NULL THEN $11::timestamptz END,
+                "updated_at" = now()
+           FROM verdict v
+          WHERE m."id" = v."id" AND v."outcome" = 'applied'
+          RETURNING m."id", m."account_id", m."agent_id", m."twilio_sid", m."status", m."error_code", v."previous_status"
+       ), history AS (
+         INSERT INTO "messaging"."message_status_history" ("message_id", "status", "error_code", "source", "occurred_at")
+         SELECT "id", $4::text, $9::text, 'twilio_callback', $8 FROM msg
+       ), event AS (
+         INSERT INTO ${outbox.table} ("id", "routing_key", "payload")
+         SELECT $12, $13, jsonb_build_object(
+                  'message_id', "id", 'account_id', "account_id", 'agent_id', "agent_id",
+                  'twilio_sid', "twilio_sid", 'status', "status", 'previous_status', "previous_status",
+                  'error_code', "error_code", 'soft_failure', false, 'at', $14::text)
+           FROM msg
+       ), callback AS (
+         INSERT INTO "messaging"."status_callbacks" ("twilio_sid", "status", "error_code", "received_at", "applied_at", "outcome")
+         SELECT $1, $15, $9::text, $8, now(), "outcome" FROM verdict
+       )
+       SELECT (SELECT count(*) FROM prev)::int AS "found", (SELECT "outcome" FROM verdict) AS "outcome"`,
+      [
+        cb.sid,
+        eventId,
+        handler,
+        change.status,
+        cb.accountSid,
+        change.allowedFrom,
+        change.statusRank,
+        cb.at,
+        cb.errorCode,
+        change.errorMessage,
+        change.errorFetchAfter,
+        outbox.id,
+        outbox.routing_key,
+        cb.at.toISOString(),
+        cb.rawStatus,
+      ],
+    );
+    return { found: row.found > 0, outcome: row.outcome };
+  }
+
   async updateMessage(m: EntityManager, id: string, patch: Partial<SmsMessage>): Promise<void> {
     await m.update(SmsMessage, { id }, { ...patch, updatedAt: new Date() });
   }
@@ -281,9 +371,63 @@ export class SmsRepository {
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7002))`, [sid]);
   }
 
-  async ownerOfSid(m: EntityManager, sid: string): Promise<string | null> {
-    const row = await m.findOne(SmsMessage, { select: { id: true }, where: { twilioSid: sid } });
-    return row?.id ?? null;
+  /**
+   * Locks message `id` and says which message owns `sid`, in one statement.
+   * Call under the SID lock (`lockSid`, an earlier statement): any owner was
+   * committed before this statement's snapshot, and none can appear after.
+   */
+  async lockMessageAndSidOwner(
+    m: EntityManager,
+    id: string,
+    sid: string,
+  ): Promise<{ row: SmsMessage | null; sidOwner: string | null }> {
+    const rows = await queryPrepared<Record<string, unknown>>(
+      m,
+      'sms_lock_message_and_sid_owner',
+      `SELECT m.*, (SELECT o."id" FROM "messaging"."messages" o WHERE o."twilio_sid" = $2) AS "sid_owner"
+         FROM "messaging"."messages" m WHERE m."id" = $1 FOR UPDATE OF m`,
+      [id, sid],
+    );
+    const [row] = rows;
+    return row
+      ? { row: this.toMessage(row), sidOwner: (row.sid_owner as string | null) ?? null }
+      : { row: null, sidOwner: null };
+  }
+
+  /**
+   * Stores the SID Twilio gave the message (its dispatch is done) and returns
+   * the callbacks parked for that SID, in one statement. Call under the SID
+   * lock, so no callback can be parked after this read.
+   */
+  async storeSidAndTakeParked(
+    m: EntityManager,
+    id: string,
+    created: { sid: string; accountSid: string; at: Date },
+  ): Promise<Pick<SmsStatusCallback, 'id' | 'status' | 'errorCode' | 'receivedAt'>[]> {
+    const rows = await queryPrepared<{
+      id: string;
+      status: string;
+      error_code: string | null;
+      received_at: Date;
+    }>(
+      m,
+      'sms_store_sid_take_parked',
+      `WITH stored AS (
+           UPDATE "messaging"."messages"
+              SET "twilio_sid" = $2, "twilio_account_sid" = $3, "dispatch_state" = 'done', "dispatched_at" = $4,
+                  "lease_until" = NULL, "next_attempt_at" = NULL, "last_attempt_error" = NULL, "updated_at" = now()
+            WHERE "id" = $1
+         )
+         SELECT "id", "status", "error_code", "received_at" FROM "messaging"."status_callbacks"
+          WHERE "twilio_sid" = $2 AND "applied_at" IS NULL ORDER BY "id"`,
+      [id, created.sid, created.accountSid, created.at],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      errorCode: r.error_code,
+      receivedAt: r.received_at,
+    }));
   }
 
   /** SIDs among `sids` that some message already owns (reconciliation must not adopt them twice). */
@@ -308,13 +452,6 @@ export class SmsRepository {
        VALUES ($1, $2, $3, $4, CASE WHEN $5::text IS NULL THEN NULL ELSE now() END, $5)`,
       [row.twilioSid, row.status, row.errorCode, row.receivedAt, row.outcome],
     );
-  }
-
-  pendingCallbacks(m: EntityManager, sid: string): Promise<SmsStatusCallback[]> {
-    return m.find(SmsStatusCallback, {
-      where: { twilioSid: sid, appliedAt: IsNull() },
-      order: { id: 'ASC' },
-    });
   }
 
   async markCallback(m: EntityManager, id: string, outcome: string): Promise<void> {

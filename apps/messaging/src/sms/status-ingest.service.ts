@@ -5,10 +5,12 @@ import { SmsRepository } from './sms.repository';
 import { StatusMachine } from './status-machine';
 
 /**
- * Applies one verified Twilio status callback. Every callback is recorded;
- * one whose SID is not stored yet (it raced ahead of the sender's commit) is
- * parked and applied by the sender when it stores the SID: both sides take
- * the same per-SID lock, so neither can miss the other.
+ * Applies one verified Twilio status callback. Every callback is recorded.
+ * The common case, a SID some message owns, is one statement
+ * (StatusMachine.applyCallback). One whose SID is not stored yet (it raced
+ * ahead of the sender's commit) is parked and applied by the sender when it
+ * stores the SID: both sides take the same per-SID lock, so neither can miss
+ * the other.
  */
 @Injectable()
 export class StatusIngestService {
@@ -19,6 +21,20 @@ export class StatusIngestService {
   ) {}
 
   async ingest(event: SmsStatusReceivedEvent, eventId: string): Promise<string> {
+    if (eventId) {
+      const applied = await this.machine.applyCallback(eventId, {
+        sid: event.message_sid,
+        rawStatus: event.message_status,
+        errorCode: event.error_code || null,
+        accountSid: event.account_sid,
+        at: parseDate(event.received_at),
+      });
+      if (applied !== undefined) {
+        this.outbox.kick();
+        return applied;
+      }
+    }
+    // No message owns the SID yet, or no event id to de-duplicate on.
     const outcome = await this.repo.ds.transaction(async (m) => {
       if (!(await this.repo.claimEventAndLockSid(m, eventId, 'sms.status-received', event.message_sid))) {
         return 'duplicate_event';

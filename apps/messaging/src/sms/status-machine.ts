@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { MessagingEvents, Outbox } from '@nixflex/common';
-import { SmsStatus, canTransition, statusRank, twilioErrorMeaning } from '@nixflex/common/sms';
+import {
+  SMS_STATUSES,
+  SmsStatus,
+  canTransition,
+  fromTwilioStatus,
+  statusRank,
+  twilioErrorMeaning,
+} from '@nixflex/common/sms';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { HistorySource, SmsMessage } from './sms.entities';
 import { SmsRepository } from './sms.repository';
@@ -76,6 +84,36 @@ export class StatusMachine {
       { table: this.outbox.table, ...event },
     );
     return true;
+  }
+
+  /**
+   * A Twilio callback whose SID a message already owns, in one statement (the
+   * common case: no transaction round trips). The same rules as `apply`: the
+   * statuses `status` may replace come from `canTransition`. Undefined when
+   * no message owns the SID (nothing written): the caller parks it under the
+   * SID lock instead.
+   */
+  async applyCallback(
+    eventId: string,
+    cb: { sid: string; rawStatus: string; errorCode: string | null; accountSid: string; at: Date },
+  ): Promise<string | undefined> {
+    const status = fromTwilioStatus(cb.rawStatus) ?? null;
+    const result = await this.repo.applyCallbackToOwnedSid(
+      eventId,
+      'sms.status-received',
+      cb,
+      {
+        status,
+        statusRank: status && statusRank(status),
+        allowedFrom: status ? SMS_STATUSES.filter((current) => canTransition(current, status)) : [],
+        errorMessage: cb.errorCode === null ? null : twilioErrorMeaning(cb.errorCode),
+        errorFetchAfter:
+          status && isFailure(status) ? new Date(Date.now() + ERROR_FETCH_FIRST_DELAY_MS) : null,
+      },
+      { table: this.outbox.table, id: randomUUID(), routing_key: MessagingEvents.smsStatusUpdated },
+    );
+    if (!result.found) return undefined;
+    return result.outcome ?? 'duplicate_event';
   }
 
   /** Flags a message resting in `sent` past the threshold (the spec's dashboard soft failure). */

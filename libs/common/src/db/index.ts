@@ -3,3 +3,4 @@ export * from './outbox.entity';
 export * from './inbox.entity';
 export * from './outbox';
 export * from './outbox-inbox.migration';
+export * from './prepared';
