@@ -4,10 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import {
   ListOptOutsCommand,
   MessagingCommands,
-  MessagingEvents,
   OptOutDto,
   SmsInboundReceivedEvent,
-  SmsStatusUpdatedEvent,
   WebhooksEvents,
   toE164,
 } from '@nixflex/common';
@@ -25,14 +23,6 @@ export class InboundHandler {
   @EventPattern(WebhooksEvents.smsInboundReceived)
   async onInbound(@Payload() event: SmsInboundReceivedEvent): Promise<void> {
     await this.inbound.handle(event);
-  }
-
-  /** A send refused with 21610 means the recipient opted out at Twilio: remember it. */
-  @EventPattern(MessagingEvents.smsStatusUpdated)
-  async onStatusUpdated(@Payload() event: SmsStatusUpdatedEvent): Promise<void> {
-    if (event?.error_code === '21610' && typeof event.message_id === 'string') {
-      await this.inbound.recordTwilioOptOut(event.message_id, event.at);
-    }
   }
 
   @MessagePattern(MessagingCommands.optOutsList)

@@ -282,47 +282,6 @@ export class InboundService implements OnModuleInit {
     this.outbox.kick();
   }
 
-  /** Twilio refused a send with 21610 (the recipient had sent STOP to Twilio): record the opt-out here too. */
-  async recordTwilioOptOut(messageId: string, at: string): Promise<void> {
-    await this.ds.transaction(async (m) => {
-      const rows: Array<{
-        account_id: string;
-        agent_id: string | null;
-        our_number: string;
-        other_party: string;
-      }> = await m.query(
-        `SELECT "account_id", "agent_id", "our_number", "other_party" FROM "messaging"."messages"
-            WHERE "id" = $1 AND "direction" = 'outbound'`,
-        [messageId],
-      );
-      const msg = rows[0];
-      if (!msg) return;
-      const when = Number.isNaN(new Date(at).getTime()) ? new Date() : new Date(at);
-      const inserted: unknown[] = await m.query(
-        `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
-         VALUES ($1, $2, $3, $4, 'twilio_21610', NULL)
-         ON CONFLICT ("our_number", "recipient") DO NOTHING RETURNING 1`,
-        [msg.our_number, msg.other_party, msg.account_id, when],
-      );
-      if (inserted.length === 0) return;
-      await this.outbox.add(m, CustomerEvents.emit, {
-        event_id: `evt_opted_out_${messageId}`,
-        account_id: msg.account_id,
-        phone_number: msg.our_number,
-        agent_id: msg.agent_id,
-        type: 'sms.opted_out',
-        occurred_at: when.toISOString(),
-        data: {
-          phone_number: msg.our_number,
-          recipient: msg.other_party,
-          source: 'twilio_21610',
-          message_id: messageId,
-        },
-      });
-    });
-    this.outbox.kick();
-  }
-
   /** A customer event, in the transaction of the change; its id derives from the change so a retry is deduplicated. */
   private async emit(
     m: EntityManager,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessagingEvents, Outbox } from '@nixflex/common';
+import { CustomerEvents, MessagingEvents, Outbox } from '@nixflex/common';
 import {
   SMS_STATUSES,
   SmsStatus,
@@ -14,6 +14,8 @@ import { HistorySource, SmsMessage } from './sms.entities';
 import { SmsRepository } from './sms.repository';
 
 const ERROR_FETCH_FIRST_DELAY_MS = 500;
+/** Twilio: the recipient sent STOP to Twilio, which now refuses every send to them from this number. */
+const TWILIO_OPTED_OUT = '21610';
 
 function isFailure(status: SmsStatus): boolean {
   return status === 'failed' || status === 'undelivered';
@@ -83,20 +85,53 @@ export class StatusMachine {
       },
       { table: this.outbox.table, ...event },
     );
+    if (code === TWILIO_OPTED_OUT && msg.direction === 'outbound') await this.recordOptOut(m, msg, change.at);
     return true;
+  }
+
+  /**
+   * Twilio refused the send with 21610: the recipient opted out at Twilio, so
+   * record the opt-out here too (later sends get `422 recipient_opted_out`
+   * instead of a failed Twilio call), with an `sms.opted_out` customer event,
+   * in the transaction of the status change.
+   */
+  private async recordOptOut(m: EntityManager, msg: SmsMessage, at: Date): Promise<void> {
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
+       VALUES ($1, $2, $3, $4, 'twilio_21610', NULL)
+       ON CONFLICT ("our_number", "recipient") DO NOTHING RETURNING 1`,
+      [msg.ourNumber, msg.otherParty, msg.accountId, at],
+    );
+    if (inserted.length === 0) return;
+    await this.outbox.add(m, CustomerEvents.emit, {
+      event_id: `evt_opted_out_${msg.id}`,
+      account_id: msg.accountId,
+      phone_number: msg.ourNumber,
+      agent_id: msg.agentId,
+      type: 'sms.opted_out',
+      occurred_at: at.toISOString(),
+      data: {
+        phone_number: msg.ourNumber,
+        recipient: msg.otherParty,
+        source: 'twilio_21610',
+        message_id: msg.id,
+      },
+    });
   }
 
   /**
    * A Twilio callback whose SID a message already owns, in one statement (the
    * common case: no transaction round trips). The same rules as `apply`: the
    * statuses `status` may replace come from `canTransition`. Undefined when
-   * no message owns the SID (nothing written): the caller parks it under the
-   * SID lock instead.
+   * no message owns the SID (nothing written) or the code is 21610: the
+   * caller takes the locked path (parking, or `apply` with the opt-out).
    */
   async applyCallback(
     eventId: string,
     cb: { sid: string; rawStatus: string; errorCode: string | null; accountSid: string; at: Date },
   ): Promise<string | undefined> {
+    // A 21610 also records an opt-out: the locked path does both in one transaction.
+    if (cb.errorCode === TWILIO_OPTED_OUT) return undefined;
     const status = fromTwilioStatus(cb.rawStatus) ?? null;
     const result = await this.repo.applyCallbackToOwnedSid(
       eventId,
