@@ -15,6 +15,22 @@ export function migrationsGlob(service: ServiceName): string {
   return path.resolve(__dirname, '../../../../apps', service, 'src/migrations/*.js');
 }
 
+/**
+ * A pg Client that always has an 'error' listener. pg emits 'error' on a
+ * client when Postgres ends its session while no query is running (57P01 on
+ * a restart); pg-pool listens only while the client is idle and TypeORM only
+ * while a query runner holds it, so a client in neither state took the whole
+ * process down (the Postgres-restart drill lost the messaging service this
+ * way). The error still reaches whoever holds the client: its next query
+ * fails and the pool drops it.
+ */
+export class ListenedClient extends Client {
+  constructor(config?: ConstructorParameters<typeof Client>[0]) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 export interface DataSourceOptions {
   service: ServiceName;
   databaseUrl: string;
@@ -35,7 +51,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: ['error'],
-    extra: { max: opts.poolSize ?? 10, application_name: `nixflex-${opts.service}` },
+    extra: { max: opts.poolSize ?? 10, application_name: `nixflex-${opts.service}`, Client: ListenedClient },
   });
 }
 
@@ -44,7 +60,10 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
  * several instances starting at once migrate one after another, not together.
  */
 export async function migrate(service: ServiceName, databaseUrl: string): Promise<string[]> {
-  const lock = new Client({ connectionString: databaseUrl, application_name: `nixflex-migrate-${service}` });
+  const lock = new ListenedClient({
+    connectionString: databaseUrl,
+    application_name: `nixflex-migrate-${service}`,
+  });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`nixflex-migrations:${service}`]);
