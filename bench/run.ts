@@ -48,10 +48,14 @@ function memory(stack: Stack): Record<string, number> {
 
 /** CPU seconds (user + system) used so far by each service, Postgres, RabbitMQ and this process. */
 function cpuSeconds(stack: Stack): Record<string, number> {
+  // utime + stime, plus cutime + cstime: the CPU of children that exited and
+  // were reaped (Postgres backends of closed connections are the postmaster's
+  // children, so the postmaster is in the group), without which a group's
+  // total could go down between snapshots.
   const ticks = (pid: number | string): number => {
     try {
       const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return Number(f[11]) + Number(f[12]);
+      return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch {
       return 0; // exited meanwhile
     }
@@ -74,7 +78,7 @@ function cpuSeconds(stack: Stack): Record<string, number> {
     const pid = stack.procs.get(name)?.pid;
     out[name] = pid ? ticks(pid) / hz : 0;
   }
-  out.postgres = pids(/^postgres/).reduce((t, pid) => t + ticks(pid), 0) / hz;
+  out.postgres = pids(/^(?:\S*\/)?postgres[\0:]/).reduce((t, pid) => t + ticks(pid), 0) / hz;
   out.rabbitmq = pids(/beam\.smp/).reduce((t, pid) => t + ticks(pid), 0) / hz;
   const self = process.cpuUsage();
   out['bench (load generator, floor)'] = (self.user + self.system) / 1e6;
