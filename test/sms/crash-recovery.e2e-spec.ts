@@ -74,22 +74,33 @@ describe('SMS: the messaging process killed (kill -9) and restarted', () => {
     expect(done.twilio_sid).toBe(atTwilio[0].sid);
   });
 
-  it('a claim abandoned by a dead worker is reconciled, not resent', async () => {
-    // A message Twilio already has, whose worker died before storing the SID:
-    // the row is left in_flight with a lease, exactly as kill -9 leaves it.
+  /** Twilio stores the message but the create's answer is lost (the socket dies). */
+  async function sendWithLostAnswer(to: string, body: string) {
     await sandboxFaults(stack, { drop_after_create: { count: 1 } });
-    const to = recipient();
-    const res = await send(s, to, 'abandoned claim');
+    const res = await send(s, to, body);
     await waitFor('Twilio has it', async () =>
       (await sandboxMessages(stack, { to })).length === 1 ? true : undefined,
     );
-    await stack.kill('messaging');
-    await stack.sql(
+    return res;
+  }
+
+  /** The row as kill -9 leaves a worker's claim: in_flight, no SID, a lease about to expire. */
+  function abandonClaim(messageId: string) {
+    return stack.sql(
       `UPDATE messaging.messages SET dispatch_state = 'in_flight', twilio_sid = NULL,
          lease_until = now() + interval '1 second', next_attempt_at = now() + interval '1 second'
        WHERE id = $1`,
-      [res.body.message_id],
+      [messageId],
     );
+  }
+
+  it('a claim abandoned by a dead worker is reconciled, not resent', async () => {
+    // A message Twilio already has, whose worker died before storing the SID:
+    // the row is left in_flight with a lease, exactly as kill -9 leaves it.
+    const to = recipient();
+    const res = await sendWithLostAnswer(to, 'abandoned claim');
+    await stack.kill('messaging');
+    await abandonClaim(res.body.message_id);
     stack.spawn('messaging');
     const done = await waitForSms(s, res.body.message_id, (b) => b.twilio_sid !== null, 30_000);
     const atTwilio = await sandboxMessages(stack, { to });
@@ -101,12 +112,8 @@ describe('SMS: the messaging process killed (kill -9) and restarted', () => {
     // Found by the Postgres-restart drill: reconciliation read only the newest
     // 200 messages from the number to the recipient, so an older lost create
     // went unseen and the message was sent twice.
-    await sandboxFaults(stack, { drop_after_create: { count: 1 } });
     const to = recipient();
-    const res = await send(s, to, 'buried under newer messages');
-    await waitFor('Twilio has it', async () =>
-      (await sandboxMessages(stack, { to })).length === 1 ? true : undefined,
-    );
+    const res = await sendWithLostAnswer(to, 'buried under newer messages');
     await stack.kill('messaging');
     // 1,100 newer messages from the same number to the same recipient (more than one
     // 1,000-row page), created straight at "Twilio" as another sender of the customer's would.
@@ -121,12 +128,7 @@ describe('SMS: the messaging process killed (kill -9) and restarted', () => {
       }
     };
     await Promise.all(Array.from({ length: 8 }, createNewer));
-    await stack.sql(
-      `UPDATE messaging.messages SET dispatch_state = 'in_flight', twilio_sid = NULL,
-         lease_until = now() + interval '1 second', next_attempt_at = now() + interval '1 second'
-       WHERE id = $1`,
-      [res.body.message_id],
-    );
+    await abandonClaim(res.body.message_id);
     stack.spawn('messaging');
     const done = await waitForSms(s, res.body.message_id, (b) => b.twilio_sid !== null, 30_000);
     const buried = (await sandboxMessages(stack, { to })).filter(
