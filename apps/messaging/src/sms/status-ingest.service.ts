@@ -4,6 +4,9 @@ import { fromTwilioStatus } from '@nixflex/common/sms';
 import { SmsRepository } from './sms.repository';
 import { StatusMachine } from './status-machine';
 
+/** The inbox name both paths claim a callback's event under, so a redelivery is dropped by either. */
+const INBOX_HANDLER = 'sms.status-received';
+
 /**
  * Applies one verified Twilio status callback. Every callback is recorded.
  * The common case, a SID some message owns, is one statement
@@ -21,13 +24,14 @@ export class StatusIngestService {
   ) {}
 
   async ingest(event: SmsStatusReceivedEvent, eventId: string): Promise<string> {
+    const receivedAt = parseDate(event.received_at);
     if (eventId) {
-      const applied = await this.machine.applyCallback(eventId, {
+      const applied = await this.machine.applyCallback(eventId, INBOX_HANDLER, {
         sid: event.message_sid,
         rawStatus: event.message_status,
         errorCode: event.error_code || null,
         accountSid: event.account_sid,
-        at: parseDate(event.received_at),
+        at: receivedAt,
       });
       if (applied !== undefined) {
         this.outbox.kick();
@@ -36,10 +40,9 @@ export class StatusIngestService {
     }
     // No message owns the SID yet, or no event id to de-duplicate on.
     const outcome = await this.repo.ds.transaction(async (m) => {
-      if (!(await this.repo.claimEventAndLockSid(m, eventId, 'sms.status-received', event.message_sid))) {
+      if (!(await this.repo.claimEventAndLockSid(m, eventId, INBOX_HANDLER, event.message_sid))) {
         return 'duplicate_event';
       }
-      const receivedAt = parseDate(event.received_at);
       const msg = await this.repo.lockMessageBySid(m, event.message_sid);
       let result: string | null = null;
       if (msg) {

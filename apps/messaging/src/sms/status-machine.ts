@@ -128,6 +128,7 @@ export class StatusMachine {
    */
   async applyCallback(
     eventId: string,
+    handler: string,
     cb: { sid: string; rawStatus: string; errorCode: string | null; accountSid: string; at: Date },
   ): Promise<string | undefined> {
     // A 21610 also records an opt-out: the locked path does both in one transaction.
@@ -135,7 +136,7 @@ export class StatusMachine {
     const status = fromTwilioStatus(cb.rawStatus) ?? null;
     const result = await this.repo.applyCallbackToOwnedSid(
       eventId,
-      'sms.status-received',
+      handler,
       cb,
       {
         status,
