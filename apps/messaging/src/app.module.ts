@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { HealthHandler } from './health/health.handler';
 import { InboundModule } from './inbound/inbound.module';
+import { OptOut } from './opt-outs/opt-out.entity';
 import { SMS_ENTITIES } from './sms/sms.entities';
 import { SmsModule } from './sms/sms.module';
 
 @Module({
   imports: [
-    CoreModule.forService({ service: 'messaging', entities: SMS_ENTITIES }),
+    CoreModule.forService({ service: 'messaging', entities: [...SMS_ENTITIES, OptOut] }),
     SmsModule,
     InboundModule,
   ],

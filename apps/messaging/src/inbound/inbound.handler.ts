@@ -1,6 +1,5 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   ListOptOutsCommand,
   MessagingCommands,
@@ -9,14 +8,14 @@ import {
   WebhooksEvents,
   toE164,
 } from '@nixflex/common';
-import { DataSource } from 'typeorm';
+import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
 import { InboundService } from './inbound.service';
 
 @Controller()
 export class InboundHandler {
   constructor(
     private readonly inbound: InboundService,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly optOuts: OptOutsRepository,
   ) {}
 
   /** Resolves after the message is stored and its reply (if any) is sent or recorded as failed. */
@@ -28,23 +27,12 @@ export class InboundHandler {
   @MessagePattern(MessagingCommands.optOutsList)
   async listOptOuts(@Payload() cmd: ListOptOutsCommand): Promise<{ data: OptOutDto[] }> {
     const number = cmd.phone_number ? (toE164(cmd.phone_number) ?? cmd.phone_number) : null;
-    const rows: Array<{
-      our_number: string;
-      recipient: string;
-      opted_out_at: Date;
-      source: OptOutDto['source'];
-      keyword: string | null;
-    }> = await this.ds.query(
-      `SELECT "our_number", "recipient", "opted_out_at", "source", "keyword" FROM "messaging"."opt_outs"
-        WHERE "account_id" = $1 AND ($2::text IS NULL OR "our_number" = $2)
-        ORDER BY "opted_out_at" DESC LIMIT 1000`,
-      [cmd.account_id, number],
-    );
+    const rows = await this.optOuts.list(cmd.account_id, number, 1000);
     return {
       data: rows.map((r) => ({
-        phone_number: r.our_number,
+        phone_number: r.ourNumber,
         recipient: r.recipient,
-        opted_out_at: new Date(r.opted_out_at).toISOString(),
+        opted_out_at: r.optedOutAt.toISOString(),
         source: r.source,
         keyword: r.keyword,
       })),

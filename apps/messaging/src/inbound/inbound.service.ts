@@ -13,6 +13,7 @@ import {
 import { NumberResolver } from '@nixflex/common/numbers';
 import { countSegments, statusRank } from '@nixflex/common/sms';
 import OpenAI from 'openai';
+import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
 import { DataSource, EntityManager } from 'typeorm';
 import { SmsSendService } from '../sms/send.service';
 import { clampReply, parseKeyword } from './keywords';
@@ -39,6 +40,7 @@ export class InboundService implements OnModuleInit {
     private readonly numbers: NumberResolver,
     private readonly sender: SmsSendService,
     private readonly outbox: Outbox,
+    private readonly optOuts: OptOutsRepository,
   ) {}
 
   onModuleInit(): void {
@@ -156,12 +158,14 @@ export class InboundService implements OnModuleInit {
     if (!kw) return { inboundId, fresh: true, outcome: { kind: 'agent' } };
     if (kw.kind === 'help') return { inboundId, fresh: true, outcome: { kind: 'help' } };
     if (kw.kind === 'opt_out') {
-      await m.query(
-        `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
-           VALUES ($1, $2, $3, $4, 'keyword', $5)
-           ON CONFLICT ("our_number", "recipient") DO NOTHING`,
-        [number.phone_number, from, number.account_id, when, kw.word],
-      );
+      await this.optOuts.record(m, {
+        ourNumber: number.phone_number,
+        recipient: from,
+        accountId: number.account_id,
+        optedOutAt: when,
+        source: 'keyword',
+        keyword: kw.word,
+      });
       await this.emit(m, number, inboundId, 'sms.opted_out', when, {
         phone_number: number.phone_number,
         recipient: from,
@@ -171,13 +175,8 @@ export class InboundService implements OnModuleInit {
       });
       return { inboundId, fresh: true, outcome: { kind: 'none' } };
     }
-    // A CTE so the driver answers rows (a bare DELETE ... RETURNING answers [rows, count]).
-    const removed: Array<{ n: number }> = await m.query(
-      `WITH d AS (DELETE FROM "messaging"."opt_outs" WHERE "our_number" = $1 AND "recipient" = $2 RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-      [number.phone_number, from],
-    );
-    if (removed[0]?.n > 0) {
+    const removed = await this.optOuts.remove(m, number.phone_number, from);
+    if (removed) {
       await this.emit(m, number, inboundId, 'sms.opted_in', when, {
         phone_number: number.phone_number,
         recipient: from,
@@ -187,7 +186,7 @@ export class InboundService implements OnModuleInit {
     }
     if (kw.kind === 'opt_in') return { inboundId, fresh: true, outcome: { kind: 'none' } };
     // YES: an opt-in only when the sender was opted out; otherwise a message for the agent.
-    return { inboundId, fresh: true, outcome: removed[0]?.n > 0 ? { kind: 'none' } : { kind: 'agent' } };
+    return { inboundId, fresh: true, outcome: removed ? { kind: 'none' } : { kind: 'agent' } };
   }
 
   private async reply(

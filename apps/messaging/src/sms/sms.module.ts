@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NumberResolverModule } from '@nixflex/common/numbers';
+import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { SmsDispatcher } from './dispatcher';
 import { ErrorCodeBackfill } from './error-backfill';
 import { SmsSendService } from './send.service';
@@ -16,7 +17,7 @@ import { StatusReconciler } from './status-reconciler';
 import { TwilioSender } from './twilio-sender';
 
 @Module({
-  imports: [TypeOrmModule.forFeature(SMS_ENTITIES), NumberResolverModule],
+  imports: [TypeOrmModule.forFeature(SMS_ENTITIES), NumberResolverModule, OptOutsModule],
   controllers: [SmsHandler],
   providers: [
     { provide: SMS_SETTINGS, useFactory: () => loadSmsSettings() },

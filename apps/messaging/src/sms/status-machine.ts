@@ -10,6 +10,7 @@ import {
 } from '@nixflex/common/sms';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
 import { HistorySource, SmsMessage } from './sms.entities';
 import { SmsRepository } from './sms.repository';
 
@@ -41,6 +42,7 @@ export class StatusMachine {
   constructor(
     private readonly repo: SmsRepository,
     private readonly outbox: Outbox,
+    private readonly optOuts: OptOutsRepository,
   ) {}
 
   /** Applies the change to `msg` (mutated in place); false when it does not move the status. */
@@ -96,13 +98,15 @@ export class StatusMachine {
    * in the transaction of the status change.
    */
   private async recordOptOut(m: EntityManager, msg: SmsMessage, at: Date): Promise<void> {
-    const inserted: unknown[] = await m.query(
-      `INSERT INTO "messaging"."opt_outs" ("our_number", "recipient", "account_id", "opted_out_at", "source", "keyword")
-       VALUES ($1, $2, $3, $4, 'twilio_21610', NULL)
-       ON CONFLICT ("our_number", "recipient") DO NOTHING RETURNING 1`,
-      [msg.ourNumber, msg.otherParty, msg.accountId, at],
-    );
-    if (inserted.length === 0) return;
+    const inserted = await this.optOuts.record(m, {
+      ourNumber: msg.ourNumber,
+      recipient: msg.otherParty,
+      accountId: msg.accountId,
+      optedOutAt: at,
+      source: 'twilio_21610',
+      keyword: null,
+    });
+    if (!inserted) return;
     await this.outbox.add(m, CustomerEvents.emit, {
       event_id: `evt_opted_out_${msg.id}`,
       account_id: msg.accountId,
