@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 /** Shared helpers for the sandbox e2e tests (not a test file itself). */
 
-const SPEC_PATH = path.resolve(__dirname, '../../../shared/twilio/twilio_api_v2010.json');
+const SPEC_PATH = path.resolve(__dirname, '../../tools/twilio-sandbox/openapi/twilio_api_v2010.json');
 
 const RFC2822 =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
