@@ -3,11 +3,16 @@ import { NumberResolverModule } from '@nixflex/common/numbers';
 import { FormBodyParser } from './form-body';
 import { SmsInboundController } from './sms-inbound.controller';
 import { SmsStatusController } from './sms-status.controller';
+import { TwilioWebhookGuard } from './twilio-webhook.guard';
 
-/** Twilio's webhooks into the engine (SMS status callbacks, inbound SMS). */
+/**
+ * Twilio's webhooks into the engine (SMS status callbacks, inbound SMS), every
+ * route behind TwilioWebhookGuard. Not to be confused with customer webhooks
+ * (../customer-webhooks), which the engine sends out to customers.
+ */
 @Module({
   imports: [NumberResolverModule],
   controllers: [SmsStatusController, SmsInboundController],
-  providers: [FormBodyParser],
+  providers: [FormBodyParser, TwilioWebhookGuard],
 })
 export class TwilioWebhooksModule {}
