@@ -11,7 +11,7 @@ import { EMPTY_TWIML, TwilioForm, TwilioParams, TwilioWebhook, VerifiedNumber } 
  * messaging, which claims the MessageSid atomically.
  */
 @Controller()
-export class SmsInboundController {
+export class TwilioSmsInboundController {
   constructor(private readonly broker: BrokerClient) {}
 
   @TwilioWebhook({ path: TwilioPaths.sms, numberParam: 'To' })

@@ -11,7 +11,7 @@ import { EMPTY_TWIML, TwilioForm, TwilioParams, TwilioWebhook, VerifiedNumber } 
  * so the answer is fast.
  */
 @Controller()
-export class SmsStatusController {
+export class TwilioSmsStatusController {
   constructor(private readonly broker: BrokerClient) {}
 
   @TwilioWebhook({ path: TwilioPaths.smsStatus, numberParam: 'From' })

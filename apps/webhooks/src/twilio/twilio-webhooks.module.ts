@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { NumberResolverModule } from '@nixflex/common/numbers';
 import { FormBodyParser } from './form-body';
-import { SmsInboundController } from './sms-inbound.controller';
-import { SmsStatusController } from './sms-status.controller';
+import { TwilioSmsInboundController } from './sms-inbound.controller';
+import { TwilioSmsStatusController } from './sms-status.controller';
 import { TwilioWebhookGuard } from './twilio-webhook.guard';
 
 /**
@@ -12,7 +12,7 @@ import { TwilioWebhookGuard } from './twilio-webhook.guard';
  */
 @Module({
   imports: [NumberResolverModule],
-  controllers: [SmsStatusController, SmsInboundController],
+  controllers: [TwilioSmsStatusController, TwilioSmsInboundController],
   providers: [FormBodyParser, TwilioWebhookGuard],
 })
 export class TwilioWebhooksModule {}
