@@ -45,9 +45,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.poller.stop();
+    // No claim after this; a claim under way may still start attempts, so wait for it first.
     // Let attempts in flight record their outcome; the lease covers the rest.
     const grace = new Promise((r) => setTimeout(r, this.cfg.timeoutMs + 1000).unref());
+    await Promise.race([this.poller.stop(), grace]);
     await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
   }
 
