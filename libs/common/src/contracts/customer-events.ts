@@ -12,14 +12,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageQuery } from './pagination';
-
-const ACCOUNT_ID = /^acct_[0-9a-f]{16}$/;
 
 export const CUSTOMER_EVENT_TYPES = [
   'sms.received',
@@ -44,7 +42,7 @@ export class CustomerEventEmit {
   @MaxLength(100)
   event_id: string;
 
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   /** The number (E.164) the event is about: its webhook_url (else its agent's) is the target. */
@@ -91,7 +89,7 @@ export type WebhookFailureReason =
   'retries_exhausted' | 'address_not_allowed' | 'url_not_allowed' | 'endpoint_gone' | 'endpoint_disabled';
 
 export class WebhookAccountRef {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
@@ -103,12 +101,12 @@ export class ListWebhookDeliveriesQuery extends PageQuery {
 }
 
 export class ListWebhookDeliveriesCommand extends ListWebhookDeliveriesQuery {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
 export class GetWebhookDeliveryCommand {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   @IsString()

@@ -3,13 +3,12 @@
  * A change to a payload is a new versioned key, never an edit.
  */
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ID_PATTERNS } from '../ids';
 import type { CostEstimate, SmsEncoding, SmsStatus, SmsWarning } from '../sms';
 import { SMS_STATUSES } from '../sms/status';
+import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageQuery } from './pagination';
-
-const ACCOUNT_ID = /^acct_[0-9a-f]{16}$/;
-const MESSAGE_ID = /^msg_[0-9a-f]{16}$/;
 
 /**
  * Body of `POST /v1/sms`. Only types are checked here: the business checks
@@ -36,7 +35,7 @@ export class SendSmsBody {
 
 /** `sms.send.v1`: the gateway's send, with the id it generated and the caller's idempotency key. */
 export class SendSmsCommand extends SendSmsBody {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   @IsOptional()
@@ -44,7 +43,7 @@ export class SendSmsCommand extends SendSmsBody {
   @MaxLength(100)
   api_key_id?: string;
 
-  @Matches(MESSAGE_ID)
+  @Matches(ID_PATTERNS.message)
   message_id: string;
 
   @IsOptional()
@@ -54,7 +53,7 @@ export class SendSmsCommand extends SendSmsBody {
 }
 
 export class GetSmsCommand {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   /** Our id (`msg_...`) or the Twilio SID (`SM...`/`MM...`). */
@@ -85,7 +84,7 @@ export class ListSmsQuery extends PageQuery {
 }
 
 export class ListSmsCommand extends ListSmsQuery {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
@@ -163,7 +162,7 @@ export class ListOptOutsQuery {
 }
 
 export class ListOptOutsCommand extends ListOptOutsQuery {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 

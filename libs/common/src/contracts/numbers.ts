@@ -14,6 +14,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageQuery } from './pagination';
 
@@ -82,7 +83,7 @@ export class UpdateAgentBody {
 }
 
 export class AccountScoped {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
@@ -93,12 +94,12 @@ export class AgentRef extends AccountScoped {
 }
 
 export class CreateAgentCommand extends CreateAgentBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
 export class UpdateAgentCommand extends UpdateAgentBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -107,7 +108,7 @@ export class UpdateAgentCommand extends UpdateAgentBody {
 }
 
 export class ListAgentsCommand extends PageQuery {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
@@ -225,7 +226,7 @@ export class ListNumbersQuery extends PageQuery {
 }
 
 export class ImportNumberCommand extends ImportNumberBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -241,7 +242,7 @@ export class NumberRef extends AccountScoped {
 }
 
 export class UpdateNumberCommand extends UpdateNumberBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -256,7 +257,7 @@ export class DeleteNumberCommand extends NumberRef {
 }
 
 export class ListNumbersCommand extends ListNumbersQuery {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
