@@ -1,6 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { ApiExtraModels, ApiProperty, ApiResponse, SchemaObject, getSchemaPath } from '@nestjs/swagger';
 import { ErrorCode, statusForCode } from '@nixflex/common';
 
 /** One entry of `details` on `validation_failed`. */
