@@ -44,8 +44,8 @@ export class SmsController {
   @ApiOperation({
     summary: 'Send an SMS from an imported number',
     description:
-      'The message is stored and will reach Twilio exactly once; follow it with `GET /v1/sms/{id}` or the ' +
-      '`sms.status_updated` webhook. With an `Idempotency-Key`, a retry gets the first answer back.',
+      'The message is stored and will reach Twilio exactly once; follow its status with `GET /v1/sms/{id}`. ' +
+      'With an `Idempotency-Key`, a retry gets the first answer back.',
   })
   @ApiHeader({
     name: 'idempotency-key',
