@@ -3,10 +3,10 @@ import { CoreModule } from '@nixflex/common';
 import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
 import { AUTH_ENTITIES } from './auth/entities';
+import { CustomerWebhooksModule } from './customer-webhooks/customer-webhooks.module';
 import { HealthController } from './health/health.controller';
 import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
 import { SmsModule } from './sms/sms.module';
-import { WebhookSettingsModule } from './webhook-settings/webhook-settings.module';
 
 @Module({
   imports: [
@@ -15,7 +15,7 @@ import { WebhookSettingsModule } from './webhook-settings/webhook-settings.modul
     AgentsModule,
     PhoneNumbersModule,
     SmsModule,
-    WebhookSettingsModule,
+    CustomerWebhooksModule,
   ],
   controllers: [HealthController],
 })

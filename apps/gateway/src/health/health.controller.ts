@@ -1,4 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { BrokerClient, HealthService, SystemCommands } from '@nixflex/common';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.guard';
@@ -9,6 +16,38 @@ const SERVICES = {
   webhooks: SystemCommands.webhooksHealth,
 } as const;
 
+const UP_DOWN = ['up', 'down'];
+const SERVICE_STATE = { enum: ['up', 'degraded', 'down'] };
+
+export class ServicesHealth {
+  @ApiProperty(SERVICE_STATE)
+  numbers: string;
+
+  @ApiProperty(SERVICE_STATE)
+  messaging: string;
+
+  @ApiProperty(SERVICE_STATE)
+  webhooks: string;
+}
+
+export class HealthDto {
+  @ApiProperty({ enum: ['ok', 'degraded'] })
+  status: 'ok' | 'degraded';
+
+  @ApiProperty({ enum: UP_DOWN, description: "The gateway's database" })
+  database: 'up' | 'down';
+
+  @ApiProperty({ enum: UP_DOWN, description: "The gateway's broker connection" })
+  broker: 'up' | 'down';
+
+  @ApiProperty({
+    type: ServicesHealth,
+    description: 'Each service, asked over RabbitMQ (no answer in 2 s: down)',
+  })
+  services: ServicesHealth;
+}
+
+@ApiTags('health')
 @Controller()
 export class HealthController {
   constructor(
@@ -23,7 +62,10 @@ export class HealthController {
    */
   @Public()
   @Get('health')
-  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+  @ApiOperation({ summary: 'Readiness of the gateway and every service (no API key)' })
+  @ApiOkResponse({ type: HealthDto, description: 'Everything is up' })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'Something is down; the body says what' })
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
     const own = await this.health.check('gateway');
     const entries = await Promise.all(
       Object.entries(SERVICES).map(async ([name, key]) => {
@@ -34,7 +76,7 @@ export class HealthController {
         return [name, status] as const;
       }),
     );
-    const services = Object.fromEntries(entries);
+    const services = Object.fromEntries(entries) as Record<keyof typeof SERVICES, string>;
     const ok = own.database === 'up' && own.broker === 'up' && entries.every(([, s]) => s === 'up');
     void reply.status(ok ? 200 : 503);
     return { status: ok ? 'ok' : 'degraded', database: own.database, broker: own.broker, services };

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
   AppError,
   BrokerClient,
   ListSmsQuery,
@@ -9,13 +18,18 @@ import {
   SmsAcceptedDto,
   SmsDetailDto,
   SmsDto,
+  SmsPage,
   newId,
 } from '@nixflex/common';
 import type { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal } from '../auth/auth.guard';
+import { API_KEY_SCHEME } from '../openapi/document';
+import { ApiErrors } from '../openapi/errors';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
+@ApiTags('sms')
+@ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/sms')
 export class SmsController {
   constructor(private readonly broker: BrokerClient) {}
@@ -27,6 +41,34 @@ export class SmsController {
    */
   @Post()
   @HttpCode(202)
+  @ApiOperation({
+    summary: 'Send an SMS from an imported number',
+    description:
+      'The message is stored and will reach Twilio exactly once; follow its status with `GET /v1/sms/{id}`. ' +
+      'With an `Idempotency-Key`, a retry gets the first answer back.',
+  })
+  @ApiHeader({
+    name: 'idempotency-key',
+    required: false,
+    description:
+      'Makes retries safe: the same key with the same body answers as the first time (`idempotency_key_reused` ' +
+      'for another body, `idempotency_key_in_use` while the first is still being handled)',
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
+  })
+  @ApiAcceptedResponse({ type: SmsAcceptedDto })
+  @ApiErrors(
+    [
+      'invalid_phone_format',
+      'message_empty',
+      'message_too_long',
+      'number_not_found',
+      'number_not_attached_to_agent',
+      'recipient_opted_out',
+      'idempotency_key_reused',
+      'idempotency_key_in_use',
+    ],
+    { body: true },
+  )
   send(
     @CurrentPrincipal() p: Principal,
     @Body() body: SendSmsBody,
@@ -47,12 +89,19 @@ export class SmsController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List the account's messages (both directions), newest first" })
+  @ApiOkResponse({ type: SmsPage })
+  @ApiErrors(['validation_failed', 'invalid_cursor'])
   list(@CurrentPrincipal() p: Principal, @Query() q: ListSmsQuery): Promise<Page<SmsDto>> {
     return this.broker.request(MessagingCommands.smsList, { ...q, account_id: p.accountId });
   }
 
   /** By our id (`msg_...`) or by the Twilio SID (`SM...`). */
   @Get(':id')
+  @ApiOperation({ summary: 'Get a message with its status history and conversation' })
+  @ApiParam({ name: 'id', description: 'Our id (`msg_...`) or the Twilio SID (`SM...`)' })
+  @ApiOkResponse({ type: SmsDetailDto })
+  @ApiErrors(['message_not_found'])
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<SmsDetailDto> {
     if (id.length > 64)
       throw new AppError('message_not_found', `No message ${id.slice(0, 64)}... in this account`);

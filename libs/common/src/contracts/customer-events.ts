@@ -5,6 +5,7 @@
  * resolves the target URL, stores a delivery and delivers it at least once.
  * A change to a payload is a new versioned key, never an edit.
  */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsDefined,
   IsIn,
@@ -12,14 +13,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   MaxLength,
   MinLength,
 } from 'class-validator';
+import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
-import { PageQuery } from './pagination';
-
-const ACCOUNT_ID = /^acct_[0-9a-f]{16}$/;
+import { PageOf, PageQuery } from './pagination';
 
 export const CUSTOMER_EVENT_TYPES = [
   'sms.received',
@@ -44,7 +43,7 @@ export class CustomerEventEmit {
   @MaxLength(100)
   event_id: string;
 
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   /** The number (E.164) the event is about: its webhook_url (else its agent's) is the target. */
@@ -73,13 +72,26 @@ export class CustomerEventEmit {
 }
 
 /** What the customer receives as the JSON body of every webhook. */
-export interface CustomerWebhookBody {
+export class CustomerWebhookBody {
+  @ApiProperty({ description: 'The event id, also sent as the `webhook-id` header' })
   id: string;
+
+  @ApiProperty({ enum: CUSTOMER_EVENT_TYPES, enumName: 'CustomerEventType' })
   type: CustomerEventType;
+
+  @ApiProperty({ format: 'date-time' })
   timestamp: string;
+
+  @ApiProperty()
   account_id: string;
+
+  @ApiProperty({ type: String, nullable: true })
   phone_number: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   agent_id: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "The event's own fields" })
   data: Record<string, unknown>;
 }
 
@@ -87,28 +99,35 @@ export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'ski
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 /** Why a delivery ended without reaching the customer. */
-export type WebhookFailureReason =
-  'retries_exhausted' | 'address_not_allowed' | 'url_not_allowed' | 'endpoint_gone' | 'endpoint_disabled';
+export const WEBHOOK_FAILURE_REASONS = [
+  'retries_exhausted',
+  'address_not_allowed',
+  'url_not_allowed',
+  'endpoint_gone',
+  'endpoint_disabled',
+] as const;
+export type WebhookFailureReason = (typeof WEBHOOK_FAILURE_REASONS)[number];
 
 export class WebhookAccountRef {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
 /** `GET /v1/webhook-deliveries` query. */
 export class ListWebhookDeliveriesQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: WEBHOOK_DELIVERY_STATUSES, enumName: 'WebhookDeliveryStatus' })
   @IsOptional()
   @IsIn(WEBHOOK_DELIVERY_STATUSES)
   status?: WebhookDeliveryStatus;
 }
 
 export class ListWebhookDeliveriesCommand extends ListWebhookDeliveriesQuery {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
 export class GetWebhookDeliveryCommand {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -116,42 +135,97 @@ export class GetWebhookDeliveryCommand {
   delivery_id: string;
 }
 
-export interface WebhookSecretDto {
+export class WebhookSecretDto {
   /** `whsec_` + base64: give it to a Standard Webhooks verifier as is. */
+  @ApiProperty({ description: '`whsec_` + base64: give it to a Standard Webhooks verifier as is' })
   secret: string;
+
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
+
   /** While set (24 h after a rotation), webhooks are also signed with the previous secret. */
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'While set (24 h after a rotation), webhooks are also signed with the previous secret',
+  })
   previous_secret_expires_at: string | null;
 }
 
-export interface WebhookAttemptDto {
+export class WebhookAttemptDto {
+  @ApiProperty({ type: 'integer', minimum: 1 })
   attempt: number;
+
+  @ApiProperty({ format: 'date-time' })
   attempted_at: string;
+
   /** null when no HTTP response came back (refused address, timeout, connection error). */
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'null when no HTTP response came back (refused address, timeout, connection error)',
+  })
   http_status: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
   error: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true })
   duration_ms: number | null;
 }
 
-export interface WebhookDeliveryDto {
+export class WebhookDeliveryDto {
+  @ApiProperty()
   id: string;
+
+  @ApiProperty()
   event_id: string;
+
+  @ApiProperty({ enum: CUSTOMER_EVENT_TYPES, enumName: 'CustomerEventType' })
   event_type: CustomerEventType;
+
+  @ApiProperty()
   url: string;
+
+  @ApiProperty({ type: String, nullable: true })
   phone_number: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   agent_id: string | null;
+
+  @ApiProperty({ enum: WEBHOOK_DELIVERY_STATUSES, enumName: 'WebhookDeliveryStatus' })
   status: WebhookDeliveryStatus;
+
+  @ApiProperty({ type: 'integer' })
   attempt_count: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   next_attempt_at: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true })
   last_http_status: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
   last_error: string | null;
+
+  @ApiProperty({ enum: WEBHOOK_FAILURE_REASONS, enumName: 'WebhookFailureReason', nullable: true })
   failure_reason: WebhookFailureReason | null;
+
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
   delivered_at: string | null;
 }
 
-export interface WebhookDeliveryDetailDto extends WebhookDeliveryDto {
+export class WebhookDeliveryPage extends PageOf(WebhookDeliveryDto) {}
+
+export class WebhookDeliveryDetailDto extends WebhookDeliveryDto {
+  @ApiProperty({ type: () => CustomerWebhookBody, description: 'The body sent (or to be sent)' })
   payload: CustomerWebhookBody;
+
+  @ApiProperty({ type: () => [WebhookAttemptDto], description: 'Oldest first' })
   attempts: WebhookAttemptDto[];
 }
 

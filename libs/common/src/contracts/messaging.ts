@@ -2,33 +2,44 @@
  * Contracts of apps/messaging: SMS records, sending, statuses, conversations.
  * A change to a payload is a new versioned key, never an edit.
  */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ID_PATTERNS } from '../ids';
 import type { CostEstimate, SmsEncoding, SmsStatus, SmsWarning } from '../sms';
 import { SMS_STATUSES } from '../sms/status';
+import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
-import { PageQuery } from './pagination';
-
-const ACCOUNT_ID = /^acct_[0-9a-f]{16}$/;
-const MESSAGE_ID = /^msg_[0-9a-f]{16}$/;
+import { PageOf, PageQuery } from './pagination';
 
 /**
  * Body of `POST /v1/sms`. Only types are checked here: the business checks
  * (E.164, length, ownership) are done by messaging, each with its own code.
  */
 export class SendSmsBody {
+  @ApiProperty({ maxLength: 100, description: 'The agent the sending number is attached to' })
   @IsString()
   @MaxLength(100)
   agent_id: string;
 
+  @ApiProperty({ maxLength: 32, example: '+447700900123', description: 'Recipient, E.164' })
   @IsString()
   @MaxLength(32)
   to: string;
 
+  @ApiProperty({
+    maxLength: 32,
+    example: '+447446466847',
+    description: 'A number imported into this account and attached to `agent_id`, E.164',
+  })
   @IsString()
   @MaxLength(32)
   from_number: string;
 
   /** Longer than Twilio's cap on purpose: over 1600 is `message_too_long`, not a generic 400. */
+  @ApiProperty({
+    description:
+      'Not empty (`message_empty`), at most 1600 characters (`message_too_long`); over 600 is sent with a warning',
+  })
   @IsString()
   @MaxLength(20000)
   message: string;
@@ -36,7 +47,7 @@ export class SendSmsBody {
 
 /** `sms.send.v1`: the gateway's send, with the id it generated and the caller's idempotency key. */
 export class SendSmsCommand extends SendSmsBody {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   @IsOptional()
@@ -44,7 +55,7 @@ export class SendSmsCommand extends SendSmsBody {
   @MaxLength(100)
   api_key_id?: string;
 
-  @Matches(MESSAGE_ID)
+  @Matches(ID_PATTERNS.message)
   message_id: string;
 
   @IsOptional()
@@ -54,7 +65,7 @@ export class SendSmsCommand extends SendSmsBody {
 }
 
 export class GetSmsCommand {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 
   /** Our id (`msg_...`) or the Twilio SID (`SM...`/`MM...`). */
@@ -64,76 +75,187 @@ export class GetSmsCommand {
 }
 
 export class ListSmsQuery extends PageQuery {
+  @ApiPropertyOptional({ maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   agent_id?: string;
 
+  @ApiPropertyOptional({ maxLength: 32, description: 'E.164' })
   @IsOptional()
   @IsString()
   @MaxLength(32)
   from_number?: string;
 
+  @ApiPropertyOptional({ maxLength: 32, description: 'E.164' })
   @IsOptional()
   @IsString()
   @MaxLength(32)
   to?: string;
 
+  @ApiPropertyOptional({ enum: SMS_STATUSES, enumName: 'SmsStatus' })
   @IsOptional()
   @IsIn(SMS_STATUSES)
   status?: SmsStatus;
 }
 
 export class ListSmsCommand extends ListSmsQuery {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
+const ENCODINGS: SmsEncoding[] = ['GSM-7', 'UCS-2'];
+
+/** The OpenAPI class of `CostEstimate`: Twilio bills per segment at the customer's own rates. */
+export class CostEstimateDto implements CostEstimate {
+  @ApiProperty({ description: 'Estimated total', example: 0.04 })
+  amount: number;
+
+  @ApiProperty({ enum: ['GBP', 'USD'] })
+  currency: 'GBP' | 'USD';
+
+  @ApiProperty({ example: 0.04 })
+  per_segment: number;
+}
+
+export class SmsWarningDto implements SmsWarning {
+  @ApiProperty({ enum: ['long_message_deliverability'] })
+  code: 'long_message_deliverability';
+
+  @ApiProperty()
+  message: string;
+}
+
 /** The answer to a send (and, byte for byte, to its idempotent replays). */
-export interface SmsAcceptedDto {
+export class SmsAcceptedDto {
+  @ApiProperty({ example: 'msg_0123456789abcdef' })
   message_id: string;
+
+  @ApiProperty({ enum: ['queued'] })
   status: 'queued';
+
+  @ApiProperty()
   agent_id: string;
+
+  @ApiProperty()
   to: string;
+
+  @ApiProperty()
   from_number: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1 })
   segments: number;
+
+  @ApiProperty({ enum: ENCODINGS })
   encoding: SmsEncoding;
+
+  @ApiProperty({ type: () => CostEstimateDto })
   estimated_cost: CostEstimate;
+
+  @ApiPropertyOptional({
+    type: () => [SmsWarningDto],
+    description: 'Present when there is something to warn about',
+  })
   warnings?: SmsWarning[];
+
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
 }
 
-export interface SmsDto {
+export class SmsDto {
+  @ApiProperty({ example: 'msg_0123456789abcdef' })
   message_id: string;
+
+  @ApiProperty({ type: String, nullable: true, description: "Twilio's SID, once Twilio accepted it" })
   twilio_sid: string | null;
+
+  @ApiProperty({ enum: ['outbound', 'inbound'] })
   direction: 'outbound' | 'inbound';
+
+  @ApiProperty({ type: String, nullable: true })
   agent_id: string | null;
+
+  @ApiProperty()
   from_number: string;
+
+  @ApiProperty()
   to: string;
+
+  @ApiProperty()
   message: string;
+
+  @ApiProperty({ enum: SMS_STATUSES, enumName: 'SmsStatus' })
   status: SmsStatus;
+
   /** Stuck in `sent` past the threshold: Twilio handed it to the carrier, no confirmation came. */
+  @ApiProperty({
+    description: 'Stuck in `sent` past the threshold: Twilio handed it to the carrier, no confirmation came',
+  })
   soft_failure: boolean;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When `soft_failure` was set',
+  })
+  soft_failure_at: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "Twilio's error code" })
   error_code: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   error_message: string | null;
+
+  @ApiProperty({ type: 'integer' })
   segments: number;
+
+  @ApiProperty({ enum: ENCODINGS })
   encoding: SmsEncoding;
+
+  @ApiProperty({ type: () => CostEstimateDto, nullable: true })
   estimated_cost: CostEstimate | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'For an agent reply: the inbound message it answers',
+  })
   in_reply_to: string | null;
+
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
   updated_at: string;
 }
 
-export interface SmsStatusChange {
+export class SmsPage extends PageOf(SmsDto) {}
+
+export class SmsStatusChange {
+  @ApiProperty({ enum: SMS_STATUSES, enumName: 'SmsStatus' })
   status: SmsStatus;
+
+  @ApiProperty({ type: String, nullable: true })
   error_code: string | null;
+
+  @ApiProperty({ format: 'date-time' })
   at: string;
+
+  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper'] })
   source: 'api' | 'sender' | 'twilio_callback' | 'sweeper';
 }
 
-export interface SmsDetailDto extends SmsDto {
+export class SmsDetailDto extends SmsDto {
+  @ApiProperty({ type: () => [SmsStatusChange], description: 'Oldest first' })
   status_history: SmsStatusChange[];
+
   /** Messages between this number and this recipient, both directions, from this one on, oldest first. */
+  @ApiProperty({
+    type: () => [SmsDto],
+    description:
+      'Messages between this number and this recipient, both directions, from this one on, oldest first',
+  })
   conversation: SmsDto[];
 }
 
@@ -156,6 +278,7 @@ export interface SmsStatusUpdatedEvent {
 }
 
 export class ListOptOutsQuery {
+  @ApiPropertyOptional({ maxLength: 32, description: 'Only opt-outs from this number of ours (E.164)' })
   @IsOptional()
   @IsString()
   @MaxLength(32)
@@ -163,17 +286,31 @@ export class ListOptOutsQuery {
 }
 
 export class ListOptOutsCommand extends ListOptOutsQuery {
-  @Matches(ACCOUNT_ID)
+  @IsAccountId()
   account_id: string;
 }
 
 /** A recipient who opted out of one of our numbers: when, and how (keyword or Twilio 21610). */
-export interface OptOutDto {
+export class OptOutDto {
+  @ApiProperty({ description: 'Our number (E.164)' })
   phone_number: string;
+
+  @ApiProperty({ description: 'Who opted out (E.164)' })
   recipient: string;
+
+  @ApiProperty({ format: 'date-time' })
   opted_out_at: string;
+
+  @ApiProperty({ enum: ['keyword', 'twilio_21610'] })
   source: 'keyword' | 'twilio_21610';
+
+  @ApiProperty({ type: String, nullable: true, example: 'STOP' })
   keyword: string | null;
+}
+
+export class OptOutList {
+  @ApiProperty({ type: () => [OptOutDto] })
+  data: OptOutDto[];
 }
 
 export const MessagingCommands = {
@@ -187,7 +324,7 @@ export interface MessagingCommandMap {
   'sms.send.v1': { request: SendSmsCommand; response: SmsAcceptedDto };
   'sms.get.v1': { request: GetSmsCommand; response: SmsDetailDto };
   'sms.list.v1': { request: ListSmsCommand; response: Page<SmsDto> };
-  'sms.opt-outs.list.v1': { request: ListOptOutsCommand; response: { data: OptOutDto[] } };
+  'sms.opt-outs.list.v1': { request: ListOptOutsCommand; response: OptOutList };
 }
 
 export const MessagingEvents = {

@@ -2,6 +2,7 @@
  * Contracts of apps/numbers: agents and phone numbers.
  * A change to a payload is a new versioned key, never an edit.
  */
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   Allow,
@@ -14,67 +15,101 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
-import { PageQuery } from './pagination';
+import { PageOf, PageQuery } from './pagination';
+
+const WEBHOOK_URL_DOC = {
+  type: String,
+  format: 'uri',
+  maxLength: 2000,
+  nullable: true,
+  description: 'http(s) URL that receives the signed customer webhooks (null clears it)',
+} as const;
+const SMS_TEMPLATE_DOC = {
+  type: String,
+  maxLength: 600,
+  nullable: true,
+  description: 'SMS sent after a call (at most 600 characters, the SMS safe zone)',
+} as const;
+const LLM_MODEL_DOC = {
+  type: String,
+  maxLength: 200,
+  nullable: true,
+  description: "Overrides the engine's LLM_MODEL for this agent's replies",
+} as const;
 
 export class CreateAgentBody {
+  @ApiProperty({ minLength: 1, maxLength: 200 })
   @IsString()
   @Length(1, 200)
   name: string;
 
+  @ApiPropertyOptional({ maxLength: 20000, description: 'The personality and instructions of the agent' })
   @IsOptional()
   @IsString()
   @MaxLength(20000)
   system_prompt?: string;
 
+  @ApiPropertyOptional({ maxLength: 64 })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   voice?: string;
 
+  @ApiPropertyOptional(WEBHOOK_URL_DOC)
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   @MaxLength(2000)
   webhook_url?: string | null;
 
+  @ApiPropertyOptional(SMS_TEMPLATE_DOC)
   @IsOptional()
   @IsString()
   @MaxLength(600, { message: 'post_call_sms_template must be at most 600 characters (the SMS safe zone)' })
   post_call_sms_template?: string | null;
 
   /** Overrides LLM_MODEL for this agent's replies. */
+  @ApiPropertyOptional(LLM_MODEL_DOC)
   @IsOptional()
   @IsString()
   @MaxLength(200)
   llm_model?: string | null;
 }
 
+/** `PATCH /v1/agents/:id`: absent = unchanged, `null` = cleared. */
 export class UpdateAgentBody {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @IsOptional()
   @IsString()
   @Length(1, 200)
   name?: string;
 
+  @ApiPropertyOptional({ maxLength: 20000 })
   @IsOptional()
   @IsString()
   @MaxLength(20000)
   system_prompt?: string;
 
+  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   voice?: string | null;
 
+  @ApiPropertyOptional(WEBHOOK_URL_DOC)
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   @MaxLength(2000)
   webhook_url?: string | null;
 
+  @ApiPropertyOptional(SMS_TEMPLATE_DOC)
   @IsOptional()
   @IsString()
   @MaxLength(600, { message: 'post_call_sms_template must be at most 600 characters (the SMS safe zone)' })
   post_call_sms_template?: string | null;
 
+  @ApiPropertyOptional(LLM_MODEL_DOC)
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -82,7 +117,7 @@ export class UpdateAgentBody {
 }
 
 export class AccountScoped {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
@@ -93,12 +128,12 @@ export class AgentRef extends AccountScoped {
 }
 
 export class CreateAgentCommand extends CreateAgentBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
 export class UpdateAgentCommand extends UpdateAgentBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -107,20 +142,47 @@ export class UpdateAgentCommand extends UpdateAgentBody {
 }
 
 export class ListAgentsCommand extends PageQuery {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
-export interface AgentDto {
+export class AgentDto {
+  @ApiProperty({ example: 'agent_125207e452f8714a' })
   id: string;
+
+  @ApiProperty()
   name: string;
+
+  @ApiProperty()
   system_prompt: string;
+
+  @ApiProperty({ type: String, nullable: true })
   voice: string | null;
+
+  @ApiProperty({ type: String, format: 'uri', nullable: true })
   webhook_url: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   post_call_sms_template: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   llm_model: string | null;
+
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
   updated_at: string;
+}
+
+export class AgentPage extends PageOf(AgentDto) {}
+
+export class AgentDeletedDto {
+  @ApiProperty()
+  id: string;
+
+  @ApiProperty({ enum: [true] })
+  deleted: true;
 }
 
 export interface AgentChangedEvent {
@@ -132,12 +194,33 @@ export interface AgentChangedEvent {
 /** Longest business profile a number may carry (spec: 8000 characters). */
 export const CUSTOM_PROMPT_MAX = 8000;
 
+const CUSTOM_PROMPT_DOC = {
+  type: String,
+  nullable: true,
+  description:
+    `The number's BUSINESS PROFILE, appended to its agent's prompt; at most ${CUSTOM_PROMPT_MAX} characters ` +
+    '(`custom_prompt_too_long`); null or "" clears it',
+} as const;
+const NUMBER_WEBHOOK_URL_DOC = {
+  type: String,
+  format: 'uri',
+  maxLength: 2000,
+  nullable: true,
+  description: 'http(s) URL for this number\'s customer webhooks, else the agent\'s; null or "" clears it',
+} as const;
+
 /** A Cal.com calendar for one number: its API key (stored sealed, never returned) and event type. */
 export class CalendarInput {
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 500,
+    description: 'Cal.com API key; stored encrypted, never returned',
+  })
   @IsString()
   @Length(1, 500)
   api_key: string;
 
+  @ApiProperty({ pattern: '^[0-9A-Za-z_-]{1,64}$', description: 'Cal.com event type id' })
   @IsString()
   @Matches(/^[0-9A-Za-z_-]{1,64}$/, { message: 'event_type_id must be a Cal.com event type id' })
   event_type_id: string;
@@ -150,35 +233,58 @@ export class CalendarInput {
  * the spec's order.
  */
 export class ImportNumberBody {
+  @ApiProperty({
+    type: String,
+    example: '+447446466847',
+    description: 'E.164, owned by the Twilio account (`invalid_phone_format`, `twilio_number_not_found`)',
+  })
   @Allow()
   phone_number: unknown;
 
+  @ApiProperty({
+    type: String,
+    example: 'AC0123456789abcdef0123456789abcdef',
+    description: 'Twilio Account SID: AC + 32 hex characters (`invalid_twilio_sid`)',
+  })
   @Allow()
   twilio_sid: unknown;
 
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 256,
+    description: 'Twilio auth token; stored encrypted, never returned (`twilio_auth_failed`)',
+  })
   @IsString()
   @Length(1, 256)
   twilio_token: string;
 
+  @ApiProperty({
+    maxLength: 100,
+    description: 'An agent of this account (`agent_not_found`, `agent_not_owned`)',
+  })
   @IsString()
   @MaxLength(100)
   agent_id: string;
 
+  @ApiPropertyOptional(CUSTOM_PROMPT_DOC)
   @IsOptional()
   @IsString()
   custom_prompt?: string | null;
 
+  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   voice?: string | null;
 
+  @ApiPropertyOptional(NUMBER_WEBHOOK_URL_DOC)
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === '' ? null : value))
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   @MaxLength(2000)
   webhook_url?: string | null;
 
+  @ApiPropertyOptional({ type: () => CalendarInput, nullable: true })
   @IsOptional()
   @ValidateNested()
   @Type(() => CalendarInput)
@@ -187,21 +293,25 @@ export class ImportNumberBody {
 
 /** `PATCH /v1/phone-numbers/:phoneNumber`: absent = unchanged, `null` (or "") = cleared. */
 export class UpdateNumberBody {
+  @ApiPropertyOptional(CUSTOM_PROMPT_DOC)
   @IsOptional()
   @IsString()
   custom_prompt?: string | null;
 
+  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   voice?: string | null;
 
+  @ApiPropertyOptional(NUMBER_WEBHOOK_URL_DOC)
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === '' ? null : value))
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   @MaxLength(2000)
   webhook_url?: string | null;
 
+  @ApiPropertyOptional({ type: () => CalendarInput, nullable: true })
   @IsOptional()
   @ValidateNested()
   @Type(() => CalendarInput)
@@ -209,6 +319,11 @@ export class UpdateNumberBody {
 }
 
 export class DeleteNumberQuery {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description: 'true: put back the webhooks the number had before the import; false: clear them',
+  })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     value === 'true' || value === true ? true : value === 'false' || value === false ? false : value,
@@ -218,6 +333,7 @@ export class DeleteNumberQuery {
 }
 
 export class ListNumbersQuery extends PageQuery {
+  @ApiPropertyOptional({ maxLength: 100, description: "Only this agent's numbers" })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -225,7 +341,7 @@ export class ListNumbersQuery extends PageQuery {
 }
 
 export class ImportNumberCommand extends ImportNumberBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -241,7 +357,7 @@ export class NumberRef extends AccountScoped {
 }
 
 export class UpdateNumberCommand extends UpdateNumberBody {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 
   @IsString()
@@ -256,7 +372,7 @@ export class DeleteNumberCommand extends NumberRef {
 }
 
 export class ListNumbersCommand extends ListNumbersQuery {
-  @Matches(/^acct_[0-9a-f]{16}$/)
+  @IsAccountId()
   account_id: string;
 }
 
@@ -267,28 +383,70 @@ export class ResolveNumberCommand {
   phone_number: string;
 }
 
+export class CalendarDto {
+  @ApiProperty()
+  event_type_id: string;
+}
+
 /** The public form of an imported number. The Twilio auth token and Cal.com key never appear. */
-export interface PhoneNumberDto {
+export class PhoneNumberDto {
+  @ApiProperty({ example: 'pn_0123456789abcdef' })
   id: string;
+
+  @ApiProperty({ example: '+447446466847' })
   phone_number: string;
+
+  @ApiProperty()
   agent_id: string;
+
+  @ApiProperty({ description: 'The API key that imported it' })
   api_key_id: string;
+
+  @ApiProperty()
   twilio_account_sid: string;
+
+  @ApiProperty({ description: "The number's Twilio SID (PN...)" })
   twilio_number_sid: string;
+
+  @ApiProperty({ type: String, nullable: true })
   custom_prompt: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   voice: string | null;
+
+  @ApiProperty({ type: String, format: 'uri', nullable: true })
   webhook_url: string | null;
-  calendar: { event_type_id: string } | null;
+
+  @ApiProperty({ type: () => CalendarDto, nullable: true, description: 'The API key is never returned' })
+  calendar: CalendarDto | null;
+
+  @ApiProperty({ format: 'date-time' })
   created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
   updated_at: string;
 }
 
-export interface DeleteNumberResult {
+export class PhoneNumberPage extends PageOf(PhoneNumberDto) {}
+
+export class DeleteNumberResult {
+  @ApiProperty()
   phone_number: string;
+
+  @ApiProperty({ enum: [true] })
   deleted: true;
+
   /** What happened to the number's Twilio webhooks. */
+  @ApiProperty({
+    enum: ['cleared', 'restored', 'unchanged'],
+    description: "What happened to the number's Twilio webhooks",
+  })
   webhooks: 'cleared' | 'restored' | 'unchanged';
+
   /** Why they were left unchanged (credentials rejected, number gone from Twilio). */
+  @ApiPropertyOptional({
+    description: 'Why they were left unchanged (credentials rejected, number gone from Twilio)',
+  })
   webhooks_note?: string;
 }
 
@@ -312,7 +470,7 @@ export interface NumbersCommandMap {
   'agents.list.v1': { request: ListAgentsCommand; response: Page<AgentDto> };
   'agents.get.v1': { request: AgentRef; response: AgentDto };
   'agents.update.v1': { request: UpdateAgentCommand; response: AgentDto };
-  'agents.delete.v1': { request: AgentRef; response: { id: string; deleted: true } };
+  'agents.delete.v1': { request: AgentRef; response: AgentDeletedDto };
   'numbers.import.v1': { request: ImportNumberCommand; response: PhoneNumberDto };
   'numbers.list.v1': { request: ListNumbersCommand; response: Page<PhoneNumberDto> };
   'numbers.get.v1': { request: NumberRef; response: PhoneNumberDto };

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { AppError } from '../errors';
@@ -8,17 +9,41 @@ export interface Page<T> {
 }
 
 export class PageQuery {
+  @ApiPropertyOptional({
+    description: 'The `next_cursor` of the previous page; omit it for the first page',
+    maxLength: 200,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   cursor?: string;
 
+  @ApiPropertyOptional({ description: 'Page size', type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(200)
   limit?: number;
+}
+
+/**
+ * The OpenAPI class of a `Page<T>` (interfaces leave no metadata behind):
+ * `class AgentPage extends PageOf(AgentDto) {}`.
+ */
+export function PageOf<T>(item: new () => T): new () => Page<T> {
+  class PageDto implements Page<T> {
+    @ApiProperty({ type: () => [item], description: 'Newest first' })
+    data: T[];
+
+    @ApiProperty({
+      type: String,
+      nullable: true,
+      description: 'Pass it as `cursor` for the next page; null on the last page',
+    })
+    next_cursor: string | null;
+  }
+  return PageDto;
 }
 
 /**

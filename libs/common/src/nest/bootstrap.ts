@@ -77,7 +77,7 @@ export async function bootstrapHttp(
   service: ServiceName,
   module: unknown,
   port: number,
-  opts: { bodyLimit?: number; consumes?: boolean } = {},
+  opts: { bodyLimit?: number; consumes?: boolean; beforeListen?: (app: NestFastifyApplication) => void } = {},
 ): Promise<INestApplication> {
   const cfg = await prepare(service);
   const logger = new Logger('Http');
@@ -105,6 +105,7 @@ export async function bootstrapHttp(
     ms.useGlobalFilters(new RpcErrorFilter());
     await app.startAllMicroservices();
   }
+  opts.beforeListen?.(app);
   await app.listen(port, cfg.host);
   new Logger(service).log(`${service} listening on ${cfg.host}:${port}`);
   return app;

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   BrokerClient,
   CustomerWebhooksCommands,
@@ -6,34 +7,53 @@ import {
   Page,
   WebhookDeliveryDetailDto,
   WebhookDeliveryDto,
+  WebhookDeliveryPage,
   WebhookSecretDto,
 } from '@nixflex/common';
 import type { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal } from '../auth/auth.guard';
+import { API_KEY_SCHEME } from '../openapi/document';
+import { ApiErrors } from '../openapi/errors';
 
 /** The account's webhook signing secret: customers need it to verify what we send. */
+@ApiTags('customer-webhooks')
+@ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/webhook-secret')
 export class WebhookSecretController {
   constructor(private readonly broker: BrokerClient) {}
 
   @Get()
+  @ApiOperation({ summary: 'The secret that signs the webhooks sent to you (Standard Webhooks)' })
+  @ApiOkResponse({ type: WebhookSecretDto })
+  @ApiErrors([])
   get(@CurrentPrincipal() p: Principal): Promise<WebhookSecretDto> {
     return this.broker.request(CustomerWebhooksCommands.secretGet, { account_id: p.accountId });
   }
 
   @Post('rotate')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replace the signing secret',
+    description: 'For 24 hours webhooks are signed with both the new and the previous secret.',
+  })
+  @ApiOkResponse({ type: WebhookSecretDto })
+  @ApiErrors([])
   rotate(@CurrentPrincipal() p: Principal): Promise<WebhookSecretDto> {
     return this.broker.request(CustomerWebhooksCommands.secretRotate, { account_id: p.accountId });
   }
 }
 
 /** What was sent to the account's webhooks, with every attempt. */
+@ApiTags('customer-webhooks')
+@ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/webhook-deliveries')
 export class WebhookDeliveriesController {
   constructor(private readonly broker: BrokerClient) {}
 
   @Get()
+  @ApiOperation({ summary: 'Webhooks sent (or being sent) to you, newest first' })
+  @ApiOkResponse({ type: WebhookDeliveryPage })
+  @ApiErrors(['validation_failed', 'invalid_cursor'])
   list(
     @CurrentPrincipal() p: Principal,
     @Query() q: ListWebhookDeliveriesQuery,
@@ -42,6 +62,10 @@ export class WebhookDeliveriesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One delivery with its payload and every attempt' })
+  @ApiParam({ name: 'id', description: 'Delivery id' })
+  @ApiOkResponse({ type: WebhookDeliveryDetailDto })
+  @ApiErrors(['webhook_delivery_not_found'])
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<WebhookDeliveryDetailDto> {
     return this.broker.request(CustomerWebhooksCommands.deliveriesGet, {
       account_id: p.accountId,
