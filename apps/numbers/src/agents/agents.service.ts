@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   AgentDto,
   AgentRef,
@@ -12,9 +11,10 @@ import {
   UpdateAgentCommand,
   newId,
 } from '@nixflex/common';
-import { keysetPage, mapPage } from '@nixflex/common/db/keyset';
-import { DataSource, EntityManager } from 'typeorm';
+import { mapPage } from '@nixflex/common/db/keyset';
+import { EntityManager } from 'typeorm';
 import { Agent } from './agent.entity';
+import { AgentsRepository } from './agents.repository';
 import { toAgentDto } from './agent.mapper';
 
 /** Hook the phone-numbers feature provides so an agent with numbers cannot be deleted. */
@@ -25,25 +25,23 @@ export abstract class AgentNumbersCounter {
 @Injectable()
 export class AgentsService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly agents: AgentsRepository,
     private readonly outbox: Outbox,
     private readonly numbers: AgentNumbersCounter,
   ) {}
 
   async create(cmd: CreateAgentCommand): Promise<AgentDto> {
-    const agent = await this.ds.transaction(async (m) => {
-      const saved = await m.save(
-        m.create(Agent, {
-          id: newId('agent'),
-          accountId: cmd.account_id,
-          name: cmd.name,
-          systemPrompt: cmd.system_prompt ?? '',
-          voice: cmd.voice ?? null,
-          webhookUrl: cmd.webhook_url ?? null,
-          postCallSmsTemplate: cmd.post_call_sms_template ?? null,
-          llmModel: cmd.llm_model ?? null,
-        }),
-      );
+    const agent = await this.agents.transaction(async (m) => {
+      const saved = await this.agents.save(m, {
+        id: newId('agent'),
+        accountId: cmd.account_id,
+        name: cmd.name,
+        systemPrompt: cmd.system_prompt ?? '',
+        voice: cmd.voice ?? null,
+        webhookUrl: cmd.webhook_url ?? null,
+        postCallSmsTemplate: cmd.post_call_sms_template ?? null,
+        llmModel: cmd.llm_model ?? null,
+      });
       await this.outbox.add(m, NumbersEvents.agentChanged, {
         agent_id: saved.id,
         account_id: saved.accountId,
@@ -56,16 +54,12 @@ export class AgentsService {
   }
 
   async list(cmd: ListAgentsCommand): Promise<Page<AgentDto>> {
-    const qb = this.ds
-      .getRepository(Agent)
-      .createQueryBuilder('a')
-      .where('a.account_id = :account', { account: cmd.account_id });
-    return mapPage(await keysetPage(qb, 'a', cmd), toAgentDto);
+    return mapPage(await this.agents.list(cmd.account_id, cmd), toAgentDto);
   }
 
   /** Another account's agent is reported exactly like a missing one. */
-  async get(ref: AgentRef, manager: EntityManager = this.ds.manager): Promise<Agent> {
-    const agent = await manager.findOneBy(Agent, { id: ref.agent_id, accountId: ref.account_id });
+  async get(ref: AgentRef, manager?: EntityManager): Promise<Agent> {
+    const agent = await this.agents.find(ref.account_id, ref.agent_id, manager);
     if (!agent) throw new AppError('agent_not_found', `No agent ${ref.agent_id} in this account`);
     return agent;
   }
@@ -75,7 +69,7 @@ export class AgentsService {
   }
 
   async update(cmd: UpdateAgentCommand): Promise<AgentDto> {
-    const agent = await this.ds.transaction(async (m) => {
+    const agent = await this.agents.transaction(async (m) => {
       const a = await this.get(cmd, m);
       if (cmd.name !== undefined) a.name = cmd.name;
       if (cmd.system_prompt !== undefined) a.systemPrompt = cmd.system_prompt;
@@ -84,7 +78,7 @@ export class AgentsService {
       if (cmd.post_call_sms_template !== undefined)
         a.postCallSmsTemplate = cmd.post_call_sms_template || null;
       if (cmd.llm_model !== undefined) a.llmModel = cmd.llm_model || null;
-      const saved = await m.save(a);
+      const saved = await this.agents.save(m, a);
       await this.outbox.add(m, NumbersEvents.agentChanged, {
         agent_id: a.id,
         account_id: a.accountId,
@@ -97,13 +91,8 @@ export class AgentsService {
   }
 
   async delete(ref: AgentRef): Promise<{ id: string; deleted: true }> {
-    await this.ds.transaction(async (m) => {
-      const a = await m
-        .getRepository(Agent)
-        .createQueryBuilder('a')
-        .setLock('pessimistic_write')
-        .where('a.id = :id AND a.account_id = :account', { id: ref.agent_id, account: ref.account_id })
-        .getOne();
+    await this.agents.transaction(async (m) => {
+      const a = await this.agents.findForUpdate(m, ref.account_id, ref.agent_id);
       if (!a) throw new AppError('agent_not_found', `No agent ${ref.agent_id} in this account`);
       const attached = await this.numbers.countForAgent(m, a.id);
       if (attached > 0) {
@@ -112,7 +101,7 @@ export class AgentsService {
           `Agent ${a.id} still has ${attached} phone number(s); delete them first`,
         );
       }
-      await m.delete(Agent, { id: a.id });
+      await this.agents.remove(m, a.id);
       await this.outbox.add(m, NumbersEvents.agentChanged, {
         agent_id: a.id,
         account_id: a.accountId,
