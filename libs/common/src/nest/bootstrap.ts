@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply } from 'fastify';
 import { AmqpServer } from '../broker/amqp-server';
 import { ServiceName } from '../broker/topology';
-import { Config, config } from '../config';
+import { Config } from '../config';
 import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
@@ -13,7 +13,7 @@ import { processBroker } from './process-broker';
 import { RpcErrorFilter } from './rpc-exception.filter';
 import {
   StartFailure,
-  configFailure,
+  configOrStartFailure,
   exitWithStartFailure,
   listenFailure,
   probeBroker,
@@ -29,12 +29,7 @@ function logLevels(cfg: Config): LogLevel[] {
 const BOOT_WAIT_MS = 30_000;
 
 async function prepare(service: ServiceName): Promise<Config> {
-  let cfg: Config;
-  try {
-    cfg = config();
-  } catch (err) {
-    return exitWithStartFailure(`${service} cannot start`, configFailure(err));
-  }
+  const cfg = configOrStartFailure(service);
   const logger = new Logger(service);
   // A stray rejection must be visible, but must not take down a process that
   // holds other requests in flight.

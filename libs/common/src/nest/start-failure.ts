@@ -5,6 +5,7 @@
  * a stack trace. Nothing here ever prints a password.
  */
 import * as amqp from 'amqplib';
+import { Config, config } from '../config';
 
 /** Exit codes (sysexits.h): a supervisor restarts on 69, never on 78. */
 export const EXIT_CONFIG = 78;
@@ -167,5 +168,17 @@ export async function probeBroker(rabbitmqUrl: string): Promise<void> {
     await conn.close();
   } catch (err) {
     throw brokerFailure(err, rabbitmqUrl);
+  }
+}
+
+/**
+ * The configuration, or (when the environment is bad) `<service> cannot
+ * start: <every bad variable>` and exit 78 - never a stack trace.
+ */
+export function configOrStartFailure(service: string): Config {
+  try {
+    return config();
+  } catch (err) {
+    return exitWithStartFailure(`${service} cannot start`, configFailure(err));
   }
 }
