@@ -61,7 +61,8 @@ async function maintenanceClient(databaseUrl: string): Promise<Client> {
 /**
  * Makes sure the database of `databaseUrl` exists; `created` says whether this
  * call created it. Two processes creating it at once is fine: the loser's
- * `duplicate_database` (42P04) means it exists. Failures are StartFailures.
+ * `duplicate_database` (42P04), or a unique violation on pg_database (23505)
+ * when both ran at the same moment, means it exists. Failures are StartFailures.
  */
 export async function ensureDatabase(databaseUrl: string): Promise<{ name: string; created: boolean }> {
   const name = databaseNameOf(databaseUrl);
@@ -81,7 +82,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<{ name: strin
     return { name, created: true };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === '42P04') return { name, created: false };
+    // Lost the race to another process creating it: duplicate_database, or the
+    // catalog's unique index when both CREATEs ran at the same moment.
+    if (code === '42P04' || code === '23505') return { name, created: false };
     if (code === '42501') {
       const user = decodeURIComponent(new URL(databaseUrl).username) || 'this user';
       throw new StartFailure(
