@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds dist/ when it is missing or older than any source file (or always with --force;
-// tsc's incremental build makes a no-op build take a few seconds).
-const { execSync } = require('node:child_process');
+// tsc's incremental build makes a no-op build take a few seconds). A failed build
+// exits non-zero after tsc's own error list, with no stack trace of ours.
+// (The production build is apps, libs and tools; `npm run bench` compiles bench/.)
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -23,10 +25,19 @@ const force = process.argv.includes('--force');
 const stale =
   force ||
   !fs.existsSync(marker) ||
-  ['apps', 'libs', 'tools', 'bench'].some(
+  ['apps', 'libs', 'tools'].some(
     (d) =>
       fs.existsSync(path.join(root, d)) && newestSource(path.join(root, d)) > fs.statSync(marker).mtimeMs,
   );
 if (stale) {
-  execSync('npm run --silent build', { cwd: root, stdio: 'inherit' });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(
+      r.error
+        ? `build failed: ${r.error.message} (is npm on PATH? run npm ci first)\n`
+        : 'build failed: fix the TypeScript errors above, then try again\n',
+    );
+    process.exit(r.status || 1);
+  }
 }

@@ -212,7 +212,7 @@ export class Stack {
   }
 }
 
-async function deleteBrokerNamespace(prefix: string): Promise<void> {
+export async function deleteBrokerNamespace(prefix: string): Promise<void> {
   const conn = await amqp.connect(rabbitmqUrl());
   try {
     for (const svc of ['gateway', 'numbers', 'messaging', 'webhooks']) {

@@ -2,6 +2,13 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { ServiceName } from '../broker/topology';
+import {
+  EXIT_CONFIG,
+  EXIT_FAILED,
+  StartFailure,
+  isUnreachable,
+  postgresFailure,
+} from '../nest/start-failure';
 import { InboxEntry } from './inbox.entity';
 import { OutboxMessage } from './outbox.entity';
 
@@ -37,6 +44,8 @@ export interface DataSourceOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities?: MixedList<Function | string | EntitySchema>;
   poolSize?: number;
+  /** Log failed queries (default true; migrations report their failure themselves). */
+  logErrors?: boolean;
 }
 
 export function createDataSource(opts: DataSourceOptions): DataSource {
@@ -50,7 +59,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    logging: opts.logErrors === false ? false : ['error'],
     extra: { max: opts.poolSize ?? 10, application_name: `nixflex-${opts.service}`, Client: ListenedClient },
   });
 }
@@ -58,17 +67,29 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
 /**
  * Runs a service's pending migrations under a Postgres advisory lock, so
  * several instances starting at once migrate one after another, not together.
+ * Failures are StartFailures that say what to do (see start-failure.ts).
  */
 export async function migrate(service: ServiceName, databaseUrl: string): Promise<string[]> {
   const lock = new ListenedClient({
     connectionString: databaseUrl,
     application_name: `nixflex-migrate-${service}`,
+    connectionTimeoutMillis: 10_000,
   });
-  await lock.connect();
+  try {
+    await lock.connect();
+  } catch (err) {
+    if ((err as { code?: string }).code === '3D000') {
+      throw new StartFailure(
+        `${(err as Error).message}. Create it with: npm run migrate (or npm start)`,
+        EXIT_CONFIG,
+      );
+    }
+    throw postgresFailure(err, databaseUrl);
+  }
   try {
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`nixflex-migrations:${service}`]);
     await lock.query(`CREATE SCHEMA IF NOT EXISTS "${schemaFor(service)}"`);
-    const ds = createDataSource({ service, databaseUrl, poolSize: 2 });
+    const ds = createDataSource({ service, databaseUrl, poolSize: 2, logErrors: false });
     await ds.initialize();
     try {
       const ran = await ds.runMigrations({ transaction: 'each' });
@@ -76,11 +97,19 @@ export async function migrate(service: ServiceName, databaseUrl: string): Promis
     } finally {
       await ds.destroy();
     }
+  } catch (err) {
+    if (err instanceof StartFailure || isUnreachable(err)) throw postgresFailure(err, databaseUrl);
+    const code = (err as { code?: string }).code;
+    throw new StartFailure(
+      `the ${service} migrations failed: ${(err as Error).message}${code ? ` (${code})` : ''}. ` +
+        'Fix the cause, then run npm run migrate again',
+      EXIT_FAILED,
+    );
   } finally {
     await lock
       .query('SELECT pg_advisory_unlock(hashtext($1))', [`nixflex-migrations:${service}`])
       .catch(() => 0);
-    await lock.end();
+    await lock.end().catch(() => undefined);
   }
 }
 

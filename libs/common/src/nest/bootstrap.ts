@@ -4,12 +4,20 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply } from 'fastify';
 import { AmqpServer } from '../broker/amqp-server';
 import { ServiceName } from '../broker/topology';
-import { Config, configOrExit } from '../config';
+import { Config } from '../config';
+import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
 import { HttpErrorFilter, sendError, toHttpError } from './http-exception.filter';
 import { processBroker } from './process-broker';
 import { RpcErrorFilter } from './rpc-exception.filter';
+import {
+  StartFailure,
+  configOrStartFailure,
+  exitWithStartFailure,
+  listenFailure,
+  probeBroker,
+} from './start-failure';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -17,8 +25,11 @@ function logLevels(cfg: Config): LogLevel[] {
   return LEVELS.slice(0, LEVELS.indexOf(cfg.logLevel) + 1);
 }
 
+/** How long a starting service waits for Postgres and RabbitMQ before giving up. */
+const BOOT_WAIT_MS = 30_000;
+
 async function prepare(service: ServiceName): Promise<Config> {
-  const cfg = configOrExit();
+  const cfg = configOrStartFailure(service);
   const logger = new Logger(service);
   // A stray rejection must be visible, but must not take down a process that
   // holds other requests in flight.
@@ -26,22 +37,45 @@ async function prepare(service: ServiceName): Promise<Config> {
     logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`);
   });
   Logger.overrideLogger(logLevels(cfg));
-  await retry(() => migrate(service, cfg.databaseUrl), logger, 'Postgres');
-  await processBroker().start();
+  try {
+    await waitFor(logger, async () => {
+      const { name, created } = await ensureDatabase(cfg.databaseUrl);
+      if (created) logger.log(createdDatabaseLine(name));
+      await migrate(service, cfg.databaseUrl);
+    });
+    await waitFor(logger, () => probeBroker(cfg.rabbitmqUrl));
+    await processBroker().start();
+  } catch (err) {
+    fail(service, cfg, err);
+  }
   return cfg;
 }
 
-/** Waits for a dependency at boot instead of crash-looping. */
-async function retry<T>(fn: () => Promise<T>, logger: Logger, what: string): Promise<T> {
+/**
+ * Waits up to BOOT_WAIT_MS for a dependency that is still starting (one line
+ * says so), instead of crash-looping; a mistake (bad password, failed
+ * migration) fails at once.
+ */
+async function waitFor<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + BOOT_WAIT_MS;
+  let told = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= 30) throw err;
-      logger.warn(`${what} not ready (${(err as Error).message}); retrying`);
+      if (!(err instanceof StartFailure) || !err.transient || Date.now() > deadline) throw err;
+      if (!told) {
+        logger.warn(`${err.message.split('. ')[0]}; waiting up to ${BOOT_WAIT_MS / 1000} s`);
+        told = true;
+      }
       await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2000)));
     }
   }
+}
+
+/** One line on stderr, a non-zero exit, no stack trace (unless LOG_LEVEL=debug). */
+function fail(service: ServiceName, cfg: Config, err: unknown): never {
+  exitWithStartFailure(`${service} cannot start`, err, cfg.logLevel === 'debug');
 }
 
 function transport(service: ServiceName, cfg: Config): AmqpServer {
@@ -60,16 +94,27 @@ export async function bootstrapMicroservice(
   module: unknown,
 ): Promise<INestMicroservice> {
   const cfg = await prepare(service);
-  const app = await NestFactory.createMicroservice(module as any, {
-    strategy: transport(service, cfg),
-    logger: logLevels(cfg),
-  });
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new RpcErrorFilter());
-  app.enableShutdownHooks();
-  await app.listen();
-  new Logger(service).log(`${service} ready`);
-  return app;
+  try {
+    const app = await NestFactory.createMicroservice(module as any, {
+      strategy: transport(service, cfg),
+      logger: logLevels(cfg),
+    });
+    app.useGlobalPipes(createValidationPipe());
+    app.useGlobalFilters(new RpcErrorFilter());
+    app.enableShutdownHooks();
+    await app.listen();
+    new Logger(service).log(`${service} ready`);
+    return app;
+  } catch (err) {
+    fail(service, cfg, err);
+  }
+}
+
+interface HttpOptions {
+  bodyLimit?: number;
+  consumes?: boolean;
+  /** Runs after the app is built, before it listens (the gateway registers its OpenAPI routes here). */
+  beforeListen?: (app: NestFastifyApplication) => void;
 }
 
 /** An HTTP service on Fastify that may also consume RabbitMQ (gateway, webhooks). */
@@ -77,9 +122,23 @@ export async function bootstrapHttp(
   service: ServiceName,
   module: unknown,
   port: number,
-  opts: { bodyLimit?: number; consumes?: boolean; beforeListen?: (app: NestFastifyApplication) => void } = {},
+  opts: HttpOptions = {},
 ): Promise<INestApplication> {
   const cfg = await prepare(service);
+  try {
+    return await startHttp(service, module, port, opts, cfg);
+  } catch (err) {
+    fail(service, cfg, err);
+  }
+}
+
+async function startHttp(
+  service: ServiceName,
+  module: unknown,
+  port: number,
+  opts: HttpOptions,
+  cfg: Config,
+): Promise<INestApplication> {
   const logger = new Logger('Http');
   const adapter = new FastifyAdapter({
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
@@ -106,7 +165,11 @@ export async function bootstrapHttp(
     await app.startAllMicroservices();
   }
   opts.beforeListen?.(app);
-  await app.listen(port, cfg.host);
+  try {
+    await app.listen(port, cfg.host);
+  } catch (err) {
+    throw listenFailure(err, cfg.host, port, `${service.toUpperCase()}_PORT`);
+  }
   new Logger(service).log(`${service} listening on ${cfg.host}:${port}`);
   return app;
 }

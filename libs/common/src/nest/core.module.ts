@@ -4,11 +4,11 @@ import { DataSource, EntitySchema } from 'typeorm';
 import { AmqpBroker } from '../broker/amqp-broker';
 import { BrokerClient } from '../broker/broker-client';
 import { ServiceName } from '../broker/topology';
-import { config } from '../config';
 import type { HealthReply } from '../contracts';
 import { createDataSource, schemaFor } from '../db/data-source';
 import { Outbox } from '../db/outbox';
 import { processBroker } from './process-broker';
+import { configOrStartFailure } from './start-failure';
 
 export const SERVICE_NAME = 'NIXFLEX_SERVICE_NAME';
 
@@ -50,7 +50,8 @@ export interface CoreModuleOptions {
 @Module({})
 export class CoreModule {
   static forService(opts: CoreModuleOptions): DynamicModule {
-    const cfg = config();
+    // Evaluated when the app module is imported, before bootstrap runs.
+    const cfg = configOrStartFailure(opts.service);
     return {
       module: CoreModule,
       imports: [
