@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Outbox } from '@nixflex/common';
-import { SmsDispatcher } from './dispatcher';
-import { ErrorCodeBackfill } from './error-backfill';
-import { IDEMPOTENCY_TTL_MS } from './send.service';
-import { SmsRepository } from './sms.repository';
+import { IDEMPOTENCY_TTL_MS } from './accept/send.service';
+import { IdempotencyKeysRepository, MessagesRepository, StatusCallbacksRepository } from './data';
+import { SmsDispatcher } from './dispatch/dispatcher';
 import { SMS_SETTINGS, SmsSettings } from './sms.settings';
-import { StatusMachine } from './status-machine';
-import { StatusReconciler } from './status-reconciler';
+import { ErrorCodeBackfill } from './status/error-backfill';
+import { StatusMachine } from './status/status-machine';
+import { StatusReconciler } from './status/status-reconciler';
 
 const BATCH = 100;
 const CONCURRENCY = 8;
@@ -30,7 +30,9 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   private lastHousekeeping = 0;
 
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly repo: MessagesRepository,
+    private readonly callbacks: StatusCallbacksRepository,
+    private readonly idempotencyKeys: IdempotencyKeysRepository,
     private readonly dispatcher: SmsDispatcher,
     private readonly machine: StatusMachine,
     private readonly outbox: Outbox,
@@ -62,8 +64,8 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
       await this.reconciler.run();
       if (Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
         this.lastHousekeeping = Date.now();
-        await this.repo.purgeIdempotencyKeys(IDEMPOTENCY_TTL_MS);
-        await this.repo.purgeOrphanCallbacks(ORPHAN_CALLBACK_TTL_MS);
+        await this.idempotencyKeys.purgeOlderThan(IDEMPOTENCY_TTL_MS);
+        await this.callbacks.purgeOrphans(ORPHAN_CALLBACK_TTL_MS);
       }
     } catch (err) {
       this.logger.warn(`poll failed: ${(err as Error).message}`);
@@ -83,7 +85,7 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async flagSoftFailures(): Promise<void> {
-    const flagged = await this.repo.ds.transaction(async (m) => {
+    const flagged = await this.repo.transaction(async (m) => {
       const stuck = await this.repo.lockStuckInSent(m, this.settings.softFailureAfterMs, BATCH);
       const now = new Date();
       for (const msg of stuck) await this.machine.flagSoftFailure(m, msg, now);

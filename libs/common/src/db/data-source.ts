@@ -3,7 +3,6 @@ import { Client } from 'pg';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import type { ServiceName } from '../broker/topology';
 import { InboxEntry } from './inbox.entity';
-import { OutboxMessage } from './outbox.entity';
 
 /** Each service owns one Postgres schema, named after it, and writes only there. */
 export function schemaFor(service: ServiceName): string {
@@ -45,7 +44,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     type: 'postgres',
     url: opts.databaseUrl,
     schema,
-    entities: [OutboxMessage, InboxEntry, ...((opts.entities as unknown[]) ?? [])] as any,
+    entities: [InboxEntry, ...((opts.entities as unknown[]) ?? [])] as any,
     migrations: [migrationsGlob(opts.service)],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import { retryDelayMs } from './sms.settings';
+import { retryDelayMs } from '../sms.settings';
 import { classifyTwilioError } from './twilio-sender';
 
 function rest(status: number, code: number, message = 'x') {

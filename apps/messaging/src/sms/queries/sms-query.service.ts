@@ -9,14 +9,14 @@ import {
   encodeCursor,
 } from '@nixflex/common';
 import { toSmsDto, toStatusChange } from './sms.mapper';
-import { SmsRepository } from './sms.repository';
+import { MessagesRepository } from '../data';
 
 const CONVERSATION_LIMIT = 100;
 
 /** Tracking reads, always scoped by account: another account's message is `message_not_found`. */
 @Injectable()
 export class SmsQueryService {
-  constructor(private readonly repo: SmsRepository) {}
+  constructor(private readonly repo: MessagesRepository) {}
 
   async get(cmd: GetSmsCommand): Promise<SmsDetailDto> {
     const msg = await this.repo.findForAccount(cmd.account_id, cmd.id);

@@ -3,7 +3,7 @@ import { ResolvedNumber, config } from '@nixflex/common';
 import { twilioClientFor } from '@nixflex/common/numbers';
 import twilio from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { SMS_SETTINGS, SmsSettings } from './sms.settings';
+import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
 
 export interface CreatedMessage {
   sid: string;
