@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, config, createTwilioClient } from '@nixflex/common';
-import type { TwilioClient } from '@nixflex/common/twilio/twilio-client';
+import { classifyTwilioError, type TwilioClient } from '@nixflex/common/twilio';
 import type { WebhookSet } from './phone-number.entity';
 
 /** A number as found in the customer's Twilio account. */
@@ -40,33 +40,25 @@ export const CLEARED_WEBHOOKS: WebhookSet = {
   status_callback_method: 'POST',
 };
 
-interface SdkError {
-  status?: number;
-  code?: number | string;
-}
-
 /**
- * Maps an SDK failure to our codes. Only status and Twilio code are kept:
- * SDK and axios errors carry the request (Authorization header included),
- * so they are never logged or passed on whole.
+ * Maps an SDK failure to our codes (the shared classification decides what
+ * the failure means; only status and Twilio code are passed on).
  */
 export function mapTwilioError(err: unknown, notFound: () => AppError): AppError {
-  const e = (err ?? {}) as SdkError;
-  const status = typeof e.status === 'number' ? e.status : undefined;
-  if (status === 401 || e.code === 20003) {
+  const f = classifyTwilioError(err);
+  if (f.kind === 'auth_failed') {
     return new AppError('twilio_auth_failed', 'Twilio rejected the Account SID / Auth Token');
   }
-  if (status === 404) return notFound();
-  const details = { twilio_status: status ?? null, twilio_code: typeof e.code === 'number' ? e.code : null };
-  if (status === undefined) {
-    const code = typeof e.code === 'string' ? e.code : 'network error';
+  if (f.kind === 'not_found') return notFound();
+  const details = { twilio_status: f.status, twilio_code: f.twilioCode };
+  if (f.status === null) {
     return new AppError(
       'twilio_unavailable',
-      `Twilio could not be reached (${code}); nothing was changed`,
+      `Twilio could not be reached (${f.networkCode ?? 'network error'}); nothing was changed`,
       details,
     );
   }
-  return new AppError('twilio_unavailable', `Twilio answered HTTP ${status}; nothing was changed`, details);
+  return new AppError('twilio_unavailable', `Twilio answered HTTP ${f.status}; nothing was changed`, details);
 }
 
 /** Every Twilio call of the numbers service, each with the number's own credentials. */

@@ -1,4 +1,4 @@
-import { config } from '@nixflex/common';
+import { Env, EnvReader, config } from '@nixflex/common';
 
 /**
  * Settings of customer webhook delivery, read once at boot (a bad value
@@ -34,46 +34,25 @@ export const DEFAULT_RETRY_SCHEDULE_MS = [
   8 * HOUR,
 ];
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-    return fallback;
-  }
-  return n;
-}
-
 export function loadCustomerWebhooksConfig(env: Env = process.env): CustomerWebhooksConfig {
-  const problems: string[] = [];
-  let retryScheduleMs = DEFAULT_RETRY_SCHEDULE_MS;
-  const rawSchedule = env.CUSTOMER_WEBHOOK_RETRY_SCHEDULE_MS;
-  if (rawSchedule !== undefined && rawSchedule.trim() !== '') {
-    const parts = rawSchedule.split(',').map((p) => Number(p.trim()));
-    if (parts.length > 50 || parts.some((n) => !Number.isInteger(n) || n < 1 || n > 7 * 24 * HOUR)) {
-      problems.push(
-        `CUSTOMER_WEBHOOK_RETRY_SCHEDULE_MS must be up to 50 comma-separated delays in ms, each 1 to 604800000 (got "${rawSchedule}")`,
-      );
-    } else {
-      retryScheduleMs = parts;
-    }
-  }
+  const r = new EnvReader(env);
   const base = config();
-  const result: CustomerWebhooksConfig = {
-    retryScheduleMs,
+  return r.done({
+    retryScheduleMs: r.intList(
+      'CUSTOMER_WEBHOOK_RETRY_SCHEDULE_MS',
+      DEFAULT_RETRY_SCHEDULE_MS,
+      1,
+      7 * 24 * HOUR,
+      50,
+    ),
     jitter: 0.2,
-    timeoutMs: int(env, 'CUSTOMER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000, problems),
-    pollMs: int(env, 'CUSTOMER_WEBHOOK_POLL_MS', 1000, 10, 60_000, problems),
-    concurrency: int(env, 'CUSTOMER_WEBHOOK_CONCURRENCY', 16, 1, 256, problems),
-    secretGraceMs: int(env, 'CUSTOMER_WEBHOOK_SECRET_GRACE_MS', 24 * HOUR, 0, 30 * 24 * HOUR, problems),
+    timeoutMs: r.int('CUSTOMER_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    pollMs: r.int('CUSTOMER_WEBHOOK_POLL_MS', 1000, 10, 60_000),
+    concurrency: r.int('CUSTOMER_WEBHOOK_CONCURRENCY', 16, 1, 256),
+    secretGraceMs: r.int('CUSTOMER_WEBHOOK_SECRET_GRACE_MS', 24 * HOUR, 0, 30 * 24 * HOUR),
     allowLoopback: base.allowLoopbackWebhooks,
     httpsOnly: base.nodeEnv === 'production',
-  };
-  if (problems.length > 0) throw new Error(`Invalid environment:\n  - ${problems.join('\n  - ')}`);
-  return result;
+  });
 }
 
 /** The delay before the next attempt after `attempt` (1-based) failed, or null when retries are used up. */

@@ -1,3 +1,5 @@
+import { Env, EnvReader } from './env-reader';
+
 /**
  * Environment, validated once at boot. Every bad variable is listed in one
  * error so an operator fixes them all in one go. See README "Configuration".
@@ -31,76 +33,12 @@ export interface Config {
 /** A well-known key for development and tests only; production must set its own. */
 export const DEV_ENCRYPTION_KEY = 'dev:bml4ZmxleC1kZXZlbG9wbWVudC1rZXktMzItYnl0ZXM=';
 
-type Env = Record<string, string | undefined>;
-
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  str(name: string, fallback?: string): string {
-    const v = this.env[name];
-    if (v === undefined || v === '') {
-      if (fallback === undefined) this.problems.push(`${name} is required`);
-      return fallback ?? '';
-    }
-    return v;
-  }
-
-  optional(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v === '' ? undefined : v;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return n;
-  }
-
-  url(name: string, fallback: string | undefined, protocols: string[]): string {
-    const v = fallback === undefined ? this.optional(name) : this.str(name, fallback);
-    if (v === undefined) return '';
-    try {
-      const u = new URL(v);
-      if (!protocols.includes(u.protocol)) {
-        this.problems.push(`${name} must use ${protocols.join(' or ')} (got "${u.protocol}")`);
-      }
-    } catch {
-      this.problems.push(`${name} is not a valid URL`);
-    }
-    return v.replace(/\/+$/, '');
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = (this.env[name] ?? fallback) as T;
-    if (!allowed.includes(v)) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${v}")`);
-      return fallback;
-    }
-    return v;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const v = this.env[name];
-    if (v === undefined || v === '') return fallback;
-    if (['1', 'true', 'yes'].includes(v.toLowerCase())) return true;
-    if (['0', 'false', 'no'].includes(v.toLowerCase())) return false;
-    this.problems.push(`${name} must be true or false (got "${v}")`);
-    return fallback;
-  }
-}
-
-function parseKeys(raw: string, problems: string[]): { id: string; key: Buffer }[] {
+function parseKeys(raw: string, r: EnvReader): { id: string; key: Buffer }[] {
   const keys = raw.split(',').map((part) => {
     const [id, b64] = part.trim().split(':');
     const key = Buffer.from(b64 ?? '', 'base64');
     if (!id || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32) {
-      problems.push('CREDENTIALS_ENCRYPTION_KEY must be "keyid:base64-of-32-bytes"[,more...]');
+      r.problem('CREDENTIALS_ENCRYPTION_KEY must be "keyid:base64-of-32-bytes"[,more...]');
     }
     return { id, key };
   });
@@ -108,14 +46,14 @@ function parseKeys(raw: string, problems: string[]): { id: string; key: Buffer }
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const r = new Reader(env);
+  const r = new EnvReader(env);
   const nodeEnv = r.oneOf('NODE_ENV', 'development', ['development', 'test', 'production'] as const);
   const production = nodeEnv === 'production';
   const rawKey = production
     ? r.str('CREDENTIALS_ENCRYPTION_KEY')
     : r.str('CREDENTIALS_ENCRYPTION_KEY', DEV_ENCRYPTION_KEY);
   if (production && rawKey.includes(DEV_ENCRYPTION_KEY.split(':')[1])) {
-    r.problems.push('CREDENTIALS_ENCRYPTION_KEY must not be the development key in production');
+    r.problem('CREDENTIALS_ENCRYPTION_KEY must not be the development key in production');
   }
   const config: Config = {
     nodeEnv,
@@ -136,7 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: r.str('HOST', '0.0.0.0'),
     publicWebhookBaseUrl: r.url('PUBLIC_WEBHOOK_BASE_URL', 'http://localhost:3001', ['http:', 'https:']),
     twilioApiBaseUrl: r.url('TWILIO_API_BASE_URL', 'https://api.twilio.com', ['http:', 'https:']),
-    credentialsEncryptionKeys: parseKeys(rawKey, r.problems),
+    credentialsEncryptionKeys: parseKeys(rawKey, r),
     llm: {
       baseUrl: r.url('LLM_BASE_URL', undefined, ['http:', 'https:']) || undefined,
       apiKey: r.optional('LLM_API_KEY'),
@@ -148,12 +86,9 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
   };
   if (production && config.allowLoopbackWebhooks) {
-    r.problems.push('ALLOW_LOOPBACK_WEBHOOKS must not be true in production');
+    r.problem('ALLOW_LOOPBACK_WEBHOOKS must not be true in production');
   }
-  if (r.problems.length > 0) {
-    throw new Error(`Invalid environment:\n  - ${r.problems.join('\n  - ')}`);
-  }
-  return config;
+  return r.done(config);
 }
 
 let cached: Config | undefined;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PollResult, Poller } from '@nixflex/common/poll';
 import { randomUUID } from 'node:crypto';
 import { CUSTOMER_WEBHOOKS_CONFIG, CustomerWebhooksConfig } from '../customer-webhooks.config';
 import { SecretsService } from '../secrets/secrets.service';
@@ -21,25 +22,30 @@ const LEASE_MARGIN_MS = 5000;
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CustomerWebhooks');
   private readonly inFlight = new Set<Promise<void>>();
-  private timer?: NodeJS.Timeout;
-  private polling = false;
-  private again = false;
-  private stopped = false;
-  private failures = 0;
+  private readonly poller: Poller;
+  /** The last claim filled every free slot: more may be due when one frees up. */
+  private saturated = false;
 
   constructor(
     private readonly repo: DeliveriesRepository,
     private readonly secrets: SecretsService,
     @Inject(CUSTOMER_WEBHOOKS_CONFIG) private readonly cfg: CustomerWebhooksConfig,
-  ) {}
+  ) {
+    this.poller = new Poller({
+      name: 'delivery poller',
+      intervalMs: cfg.pollMs,
+      maxBackoffMs: 30_000,
+      job: () => this.claimAndStart(),
+      logger: this.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.poller.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    await this.poller.stop();
     // Let attempts in flight record their outcome; the lease covers the rest.
     const grace = new Promise((r) => setTimeout(r, this.cfg.timeoutMs + 1000).unref());
     await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
@@ -47,40 +53,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** A delivery was queued: look now rather than at the next tick. */
   kick(): void {
-    if (this.stopped) return;
-    setImmediate(() => void this.poll());
+    this.poller.kick();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    const delay =
-      this.failures === 0 ? this.cfg.pollMs : Math.min(this.cfg.pollMs * 2 ** this.failures, 30_000);
-    this.timer = setTimeout(() => void this.poll().finally(() => this.schedule()), delay);
-    this.timer.unref();
-  }
-
-  async poll(): Promise<void> {
-    if (this.polling) {
-      this.again = true;
-      return;
-    }
-    this.polling = true;
-    try {
-      do {
-        this.again = false;
-        const free = this.cfg.concurrency - this.inFlight.size;
-        if (free <= 0 || this.stopped) break;
-        const claimed = await this.repo.claimDue(free, this.cfg.timeoutMs + LEASE_MARGIN_MS, randomUUID());
-        for (const c of claimed) this.track(this.attempt(c));
-        if (claimed.length === free) this.again = true;
-      } while (this.again && !this.stopped);
-      this.failures = 0;
-    } catch (err) {
-      this.failures = Math.min(this.failures + 1, 6);
-      if (this.failures === 1) this.logger.warn(`delivery poller paused: ${(err as Error).message}`);
-    } finally {
-      this.polling = false;
-    }
+  /** Claims as many due deliveries as there are free slots and starts them. */
+  private async claimAndStart(): Promise<PollResult> {
+    const free = this.cfg.concurrency - this.inFlight.size;
+    if (free <= 0) return 'idle';
+    const claimed = await this.repo.claimDue(free, this.cfg.timeoutMs + LEASE_MARGIN_MS, randomUUID());
+    for (const c of claimed) this.track(this.attempt(c));
+    this.saturated = claimed.length === free;
+    return this.saturated ? 'more' : 'idle';
   }
 
   private track(p: Promise<void>): void {
@@ -88,7 +71,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     void p.finally(() => {
       this.inFlight.delete(p);
       // A slot freed up while more may be due.
-      if (this.again) this.kick();
+      if (this.saturated) this.kick();
     });
   }
 
