@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerClient } from '../broker/broker-client';
 import type { EventKey, EventPayload } from '../contracts';
+import { Poller } from '../poll/poller';
 import { OUTBOX_TABLE } from './outbox-inbox.migration';
 
 const BATCH = 200;
@@ -32,18 +33,23 @@ interface OutboxRow {
 @Injectable()
 export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Outbox');
-  private running = false;
-  private again = false;
-  private timer?: NodeJS.Timeout;
-  private failures = 0;
-  private stopped = false;
+  private readonly poller: Poller;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly broker: BrokerClient,
     private readonly schema: string,
-    private readonly pollMs = 250,
-  ) {}
+    pollMs = 250,
+  ) {
+    // Again at once while batches come full; backing off up to 5 s while the broker or database fails.
+    this.poller = new Poller({
+      name: 'outbox relay',
+      intervalMs: pollMs,
+      maxBackoffMs: 5000,
+      job: async () => ((await this.publishBatch()) === BATCH ? 'more' : 'idle'),
+      logger: this.logger,
+    });
+  }
 
   async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
     const row = this.row(key, payload);
@@ -75,56 +81,21 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** Call after committing a transaction that added events, for low latency. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    setImmediate(() => void this.drain());
+    this.poller.kick();
   }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.poller.start();
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    // Not awaited: a batch waiting for broker confirms must not hold the shutdown (it is republished).
+    void this.poller.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    const backoff = this.failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** this.failures, 5000);
-    this.timer = setTimeout(() => {
-      void this.drain().finally(() => this.schedule());
-    }, backoff);
-    this.timer.unref();
-  }
-
-  async drain(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return 0;
-    }
-    this.running = true;
-    let total = 0;
-    try {
-      do {
-        this.again = false;
-        let n: number;
-        do {
-          n = await this.publishBatch();
-          total += n;
-        } while (n === BATCH);
-      } while (this.again);
-      this.failures = 0;
-    } catch (err) {
-      this.failures = Math.min(this.failures + 1, 6);
-      if (this.failures === 1) this.logger.warn(`outbox relay paused: ${(err as Error).message}`);
-    } finally {
-      this.running = false;
-    }
-    return total;
+  /** Publishes every committed event now; resolves when the relay is idle again. */
+  drain(): Promise<void> {
+    return this.poller.run();
   }
 
   private publishBatch(): Promise<number> {

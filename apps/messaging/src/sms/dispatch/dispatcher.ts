@@ -6,7 +6,7 @@ import { MessagesRepository, SmsMessage, StatusCallbacksRepository } from '../da
 import { SMS_SETTINGS, SmsSettings, retryDelayMs } from '../sms.settings';
 import { StatusMachine } from '../status/status-machine';
 import { decideCallback, fromTwilioStatus } from '../status/status-rules';
-import { CreatedMessage, SendFailure, TwilioSender, classifyTwilioError } from './twilio-sender';
+import { CreatedMessage, SendFailure, TwilioSender, sendFailureOf } from './twilio-sender';
 
 interface Claim {
   msg: SmsMessage;
@@ -79,7 +79,7 @@ export class SmsDispatcher {
           return this.release(
             msg,
             'uncertain',
-            `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`,
+            `reconciliation failed: ${sendFailureOf(err).kind}: ${(err as Error).message}`,
           );
         }
         if (!found) break;
@@ -101,7 +101,7 @@ export class SmsDispatcher {
     try {
       created = await this.twilio.create(number, msg.toNumber, msg.body);
     } catch (err) {
-      return this.onSendError(msg, classifyTwilioError(err));
+      return this.onSendError(msg, sendFailureOf(err));
     }
     if (!(await this.storeSid(msg, created))) {
       this.logger.error(`${msg.id}: Twilio returned ${created.sid}, which another message already owns`);

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
-import { retryDelayMs } from '../sms.settings';
-import { classifyTwilioError } from './twilio-sender';
+import { loadSmsSettings, retryDelayMs } from '../sms.settings';
+import { sendFailureOf } from './twilio-sender';
 
 function rest(status: number, code: number, message = 'x') {
   return new twilio.RestException({
@@ -9,31 +9,32 @@ function rest(status: number, code: number, message = 'x') {
   } as any);
 }
 
-describe('classifyTwilioError', () => {
+describe('sendFailureOf', () => {
   it('429/20429 is retried (never processed)', () => {
-    expect(classifyTwilioError(rest(429, 20429)).kind).toBe('retry');
+    expect(sendFailureOf(rest(429, 20429)).kind).toBe('retry');
   });
 
   it('5xx is uncertain: reconcile before resending', () => {
-    expect(classifyTwilioError(rest(500, 20500)).kind).toBe('uncertain');
-    expect(classifyTwilioError(rest(503, 20503)).kind).toBe('uncertain');
+    expect(sendFailureOf(rest(500, 20500)).kind).toBe('uncertain');
+    expect(sendFailureOf(rest(503, 20503)).kind).toBe('uncertain');
   });
 
   it("other 4xx are Twilio's refusals, with their code", () => {
-    expect(classifyTwilioError(rest(400, 21610, 'unsubscribed'))).toEqual({
+    expect(sendFailureOf(rest(400, 21610, 'unsubscribed'))).toEqual({
       kind: 'refused',
       code: '21610',
       message: 'unsubscribed',
     });
-    expect(classifyTwilioError(rest(401, 20003))).toMatchObject({ kind: 'refused', code: '20003' });
+    expect(sendFailureOf(rest(401, 20003))).toMatchObject({ kind: 'refused', code: '20003' });
+    expect(sendFailureOf(rest(404, 20404))).toMatchObject({ kind: 'refused', code: '20404' });
   });
 
   it('a connection never made is retried; a reset or timeout is uncertain', () => {
     const err = (code: string) => Object.assign(new Error(code), { code });
-    expect(classifyTwilioError(err('ECONNREFUSED')).kind).toBe('retry');
-    expect(classifyTwilioError(err('ECONNRESET')).kind).toBe('uncertain');
-    expect(classifyTwilioError(err('ECONNABORTED')).kind).toBe('uncertain');
-    expect(classifyTwilioError(new Error('socket hang up')).kind).toBe('uncertain');
+    expect(sendFailureOf(err('ECONNREFUSED')).kind).toBe('retry');
+    expect(sendFailureOf(err('ECONNRESET')).kind).toBe('uncertain');
+    expect(sendFailureOf(err('ECONNABORTED')).kind).toBe('uncertain');
+    expect(sendFailureOf(new Error('socket hang up')).kind).toBe('uncertain');
   });
 });
 
@@ -44,5 +45,14 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(s, 1, () => 0.999)).toBe(1499);
     expect(retryDelayMs(s, 3, () => 0.5)).toBe(4000);
     expect(retryDelayMs(s, 30, () => 0.5)).toBe(60_000);
+  });
+});
+
+describe('loadSmsSettings', () => {
+  it('lists every bad variable at once', () => {
+    expect(() =>
+      loadSmsSettings({ SMS_DISPATCH_POLL_MS: '10', SMS_RETRY_BASE_MS: 'soon', SMS_MAX_SEND_ATTEMPTS: '3' }),
+    ).toThrow(/SMS_DISPATCH_POLL_MS[\s\S]*SMS_RETRY_BASE_MS/);
+    expect(loadSmsSettings({ SMS_MAX_SEND_ATTEMPTS: '3' }).maxAttempts).toBe(3);
   });
 });
