@@ -10,10 +10,9 @@ import {
   Outbox,
   Page,
   UpdateAgentCommand,
-  decodeCursor,
-  encodeCursor,
   newId,
 } from '@nixflex/common';
+import { keysetPage, mapPage } from '@nixflex/common/db/keyset';
 import { DataSource, EntityManager } from 'typeorm';
 import { Agent } from './agent.entity';
 import { toAgentDto } from './agent.mapper';
@@ -57,25 +56,11 @@ export class AgentsService {
   }
 
   async list(cmd: ListAgentsCommand): Promise<Page<AgentDto>> {
-    const limit = cmd.limit ?? 50;
     const qb = this.ds
       .getRepository(Agent)
       .createQueryBuilder('a')
-      .where('a.account_id = :account', { account: cmd.account_id })
-      .orderBy('a.created_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(limit + 1);
-    if (cmd.cursor) {
-      const c = decodeCursor(cmd.cursor);
-      qb.andWhere('(a.created_at, a.id) < (:at, :id)', { at: c.createdAt, id: c.id });
-    }
-    const rows = await qb.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toAgentDto),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-    };
+      .where('a.account_id = :account', { account: cmd.account_id });
+    return mapPage(await keysetPage(qb, 'a', cmd), toAgentDto);
   }
 
   /** Another account's agent is reported exactly like a missing one. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { AppError, decodeCursor } from '@nixflex/common';
+import { AppError, Page } from '@nixflex/common';
+import { KeysetRequest, keysetPage } from '@nixflex/common/db/keyset';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { Agent } from '../agents/agent.entity';
 import { PhoneNumber } from './phone-number.entity';
@@ -99,20 +100,13 @@ export class PhoneNumbersRepository {
   }
 
   /** Newest first, keyset over (created_at, id): an index range scan however deep the page. */
-  async page(accountId: string, agentId: string | undefined, cursor: string | undefined, limit: number) {
+  page(accountId: string, agentId: string | undefined, req: KeysetRequest): Promise<Page<PhoneNumber>> {
     const qb = this.ds
       .getRepository(PhoneNumber)
       .createQueryBuilder('n')
-      .where(`n.account_id = :accountId AND n.status = 'active'`, { accountId })
-      .orderBy('n.created_at', 'DESC')
-      .addOrderBy('n.id', 'DESC')
-      .limit(limit + 1);
+      .where(`n.account_id = :accountId AND n.status = 'active'`, { accountId });
     if (agentId !== undefined) qb.andWhere('n.agent_id = :agentId', { agentId });
-    if (cursor) {
-      const c = decodeCursor(cursor);
-      qb.andWhere('(n.created_at, n.id) < (:at, :id)', { at: c.createdAt, id: c.id });
-    }
-    return qb.getMany();
+    return keysetPage(qb, 'n', req);
   }
 
   save(m: EntityManager, n: PhoneNumber): Promise<PhoneNumber> {

@@ -14,11 +14,11 @@ import {
   SecretBox,
   UpdateNumberCommand,
   config,
-  encodeCursor,
   isTwilioAccountSid,
   newId,
   toE164,
 } from '@nixflex/common';
+import { mapPage } from '@nixflex/common/db/keyset';
 import { EntityManager } from 'typeorm';
 import { normalizeCustomPrompt } from './business-profile';
 import { PhoneNumber, WebhookSet } from './phone-number.entity';
@@ -154,14 +154,7 @@ export class PhoneNumbersService {
   }
 
   async list(cmd: ListNumbersCommand): Promise<Page<PhoneNumberDto>> {
-    const limit = cmd.limit ?? 50;
-    const rows = await this.repo.page(cmd.account_id, cmd.agent_id, cmd.cursor, limit);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toPhoneNumberDto),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-    };
+    return mapPage(await this.repo.page(cmd.account_id, cmd.agent_id, cmd), toPhoneNumberDto);
   }
 
   async get(ref: NumberRef): Promise<PhoneNumberDto> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { WebhookDeliveryStatus, WebhookFailureReason, decodeCursor } from '@nixflex/common';
+import { Page, WebhookDeliveryStatus, WebhookFailureReason } from '@nixflex/common';
+import { KeysetRequest, keysetPage } from '@nixflex/common/db/keyset';
 import { DataSource, EntityManager } from 'typeorm';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../entities';
 
@@ -179,23 +180,16 @@ export class DeliveriesRepository {
     });
   }
 
-  async list(
+  list(
     accountId: string,
-    opts: { status?: WebhookDeliveryStatus; cursor?: string; limit: number },
-  ): Promise<WebhookDelivery[]> {
+    opts: { status?: WebhookDeliveryStatus } & KeysetRequest,
+  ): Promise<Page<WebhookDelivery>> {
     const qb = this.ds
       .getRepository(WebhookDelivery)
       .createQueryBuilder('d')
-      .where('d.account_id = :accountId', { accountId })
-      .orderBy('d.created_at', 'DESC')
-      .addOrderBy('d.id', 'DESC')
-      .limit(opts.limit);
+      .where('d.account_id = :accountId', { accountId });
     if (opts.status) qb.andWhere('d.status = :status', { status: opts.status });
-    if (opts.cursor) {
-      const c = decodeCursor(opts.cursor);
-      qb.andWhere('(d.created_at, d.id) < (:at, :id)', { at: c.createdAt, id: c.id });
-    }
-    return qb.getMany();
+    return keysetPage(qb, 'd', opts);
   }
 
   /** Another account's delivery is not found, exactly like a missing one. */

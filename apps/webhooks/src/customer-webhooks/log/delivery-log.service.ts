@@ -6,8 +6,8 @@ import {
   Page,
   WebhookDeliveryDetailDto,
   WebhookDeliveryDto,
-  encodeCursor,
 } from '@nixflex/common';
+import { mapPage } from '@nixflex/common/db/keyset';
 import { DeliveriesRepository } from '../delivery/deliveries.repository';
 import { toDeliveryDetailDto, toDeliveryDto } from './delivery.mapper';
 
@@ -17,18 +17,12 @@ export class DeliveryLogService {
   constructor(private readonly repo: DeliveriesRepository) {}
 
   async list(cmd: ListWebhookDeliveriesCommand): Promise<Page<WebhookDeliveryDto>> {
-    const limit = cmd.limit ?? 50;
-    const rows = await this.repo.list(cmd.account_id, {
+    const page = await this.repo.list(cmd.account_id, {
       status: cmd.status,
       cursor: cmd.cursor,
-      limit: limit + 1,
+      limit: cmd.limit,
     });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toDeliveryDto),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-    };
+    return mapPage(page, toDeliveryDto);
   }
 
   async get(cmd: GetWebhookDeliveryCommand): Promise<WebhookDeliveryDetailDto> {
