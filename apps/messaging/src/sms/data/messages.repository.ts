@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { InboxEntry, Outbox, SmsStatusUpdatedEvent, decodeCursor, queryPrepared } from '@nixflex/common';
+import { InboxEntry, Outbox, Page, SmsStatusUpdatedEvent, queryPrepared } from '@nixflex/common';
+import { keysetPage } from '@nixflex/common/db/keyset';
 import type { SmsStatus } from '@nixflex/common/sms';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { OptOut } from '../../opt-outs/opt-out.entity';
@@ -27,7 +28,7 @@ export interface ListFilter {
   toNumber?: string;
   status?: string;
   cursor?: string;
-  limit: number;
+  limit?: number;
 }
 
 export interface QueuedOutbound {
@@ -561,22 +562,16 @@ export class MessagesRepository extends TransactionalRepository {
       .getMany();
   }
 
-  list(f: ListFilter): Promise<SmsMessage[]> {
+  /** An account's messages, newest first, one keyset page. */
+  list(f: ListFilter): Promise<Page<SmsMessage>> {
     const qb = this.ds
       .getRepository(SmsMessage)
       .createQueryBuilder('m')
-      .where('m.account_id = :account', { account: f.accountId })
-      .orderBy('m.created_at', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .limit(f.limit + 1);
+      .where('m.account_id = :account', { account: f.accountId });
     if (f.agentId !== undefined) qb.andWhere('m.agent_id = :agent', { agent: f.agentId });
     if (f.fromNumber !== undefined) qb.andWhere('m.from_number = :from', { from: f.fromNumber });
     if (f.toNumber !== undefined) qb.andWhere('m.to_number = :to', { to: f.toNumber });
     if (f.status !== undefined) qb.andWhere('m.status = :status', { status: f.status });
-    if (f.cursor) {
-      const c = decodeCursor(f.cursor);
-      qb.andWhere('(m.created_at, m.id) < (:at, :id)', { at: c.createdAt, id: c.id });
-    }
-    return qb.getMany();
+    return keysetPage(qb, 'm', f);
   }
 }
