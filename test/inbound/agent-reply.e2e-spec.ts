@@ -69,7 +69,7 @@ describe('Inbound SMS answered by the agent', () => {
     expect(await waitForReplies(stack, s, from, 1)).toHaveLength(1);
   });
 
-  it('refuses a forged signature (403) and a number we do not hold (404)', async () => {
+  it('refuses a forged signature and a number we do not hold with the same 403', async () => {
     const forged = await inbound(stack, recipient(), s.from_number, 'hi', { signature: 'forged' });
     expect(forged.deliveries[0].status).toBe(403);
     const missing = await inbound(stack, recipient(), s.from_number, 'hi', { signature: 'missing' });
@@ -85,7 +85,10 @@ describe('Inbound SMS answered by the agent', () => {
         Body: 'hi',
       }),
     });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({
+      error: { code: 'invalid_signature', message: 'X-Twilio-Signature is missing or invalid' },
+    });
   });
 
   it('records an LLM failure on the inbound message and sends nothing', async () => {

@@ -5,7 +5,7 @@ import {
   MessagingCommands,
   OptOutDto,
   SmsInboundReceivedEvent,
-  WebhooksEvents,
+  TwilioWebhookEvents,
   toE164,
 } from '@nixflex/common';
 import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
@@ -19,7 +19,7 @@ export class InboundHandler {
   ) {}
 
   /** Resolves after the message is stored and its reply (if any) is sent or recorded as failed. */
-  @EventPattern(WebhooksEvents.smsInboundReceived)
+  @EventPattern(TwilioWebhookEvents.smsInboundReceived)
   async onInbound(@Payload() event: SmsInboundReceivedEvent): Promise<void> {
     await this.inbound.handle(event);
   }

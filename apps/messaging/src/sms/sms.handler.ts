@@ -13,7 +13,7 @@ import {
   SmsDispatchEvent,
   SmsDto,
   SmsStatusReceivedEvent,
-  WebhooksEvents,
+  TwilioWebhookEvents,
 } from '@nixflex/common';
 import { SmsSendService } from './accept/send.service';
 import { SmsDispatcher } from './dispatch/dispatcher';
@@ -50,7 +50,7 @@ export class SmsHandler {
     if (typeof event?.message_id === 'string') await this.dispatcher.dispatch(event.message_id);
   }
 
-  @EventPattern(WebhooksEvents.smsStatusReceived)
+  @EventPattern(TwilioWebhookEvents.smsStatusReceived)
   async onStatus(@Payload() event: SmsStatusReceivedEvent, @Ctx() ctx: AmqpContext): Promise<void> {
     await this.statuses.ingest(event, ctx.messageId);
   }

@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, config, createTwilioClient } from '@nixflex/common';
-import { classifyTwilioError, type TwilioClient } from '@nixflex/common/twilio';
+import {
+  TwilioPaths,
+  classifyTwilioError,
+  twilioWebhookUrl,
+  type TwilioClient,
+} from '@nixflex/common/twilio';
 import type { WebhookSet } from './phone-number.entity';
 
 /** A number as found in the customer's Twilio account. */
@@ -21,11 +26,11 @@ const TWILIO_TIMEOUT_MS = 5_000;
 /** Where Nixflex wants Twilio to send a number's calls, messages and call status. */
 export function nixflexWebhooks(baseUrl = config().publicWebhookBaseUrl): WebhookSet {
   return {
-    voice_url: `${baseUrl}/twilio/voice`,
+    voice_url: twilioWebhookUrl(TwilioPaths.voice, baseUrl),
     voice_method: 'POST',
-    sms_url: `${baseUrl}/twilio/sms`,
+    sms_url: twilioWebhookUrl(TwilioPaths.sms, baseUrl),
     sms_method: 'POST',
-    status_callback: `${baseUrl}/twilio/voice-status`,
+    status_callback: twilioWebhookUrl(TwilioPaths.voiceStatus, baseUrl),
     status_callback_method: 'POST',
   };
 }

@@ -2,12 +2,12 @@ import type { CustomerEventsEventMap, CustomerWebhooksCommandMap } from './custo
 import type { MessagingCommandMap, MessagingEventMap } from './messaging';
 import type { NumbersCommandMap, NumbersEventMap } from './numbers';
 import type { SystemCommandMap, SystemEventMap } from './system';
-import type { WebhooksCommandMap, WebhooksEventMap } from './webhooks';
+import type { TwilioWebhookCommandMap, TwilioWebhookEventMap } from './twilio-webhooks';
 
 export * from './system';
 export * from './numbers';
 export * from './messaging';
-export * from './webhooks';
+export * from './twilio-webhooks';
 export * from './customer-events';
 export * from './pagination';
 
@@ -15,13 +15,13 @@ export * from './pagination';
 export type CommandMap = SystemCommandMap &
   NumbersCommandMap &
   MessagingCommandMap &
-  WebhooksCommandMap &
+  TwilioWebhookCommandMap &
   CustomerWebhooksCommandMap;
 /** Every event routing key, typed to its payload. */
 export type EventMap = SystemEventMap &
   NumbersEventMap &
   MessagingEventMap &
-  WebhooksEventMap &
+  TwilioWebhookEventMap &
   CustomerEventsEventMap;
 
 export type CommandKey = Extract<keyof CommandMap, string>;

@@ -1,4 +1,4 @@
-import { categorize, checkWebhookUrl, classifyAddress } from './address-policy';
+import { categorize, checkCustomerWebhookUrl, classifyAddress } from './address-policy';
 
 describe('customer webhook address policy', () => {
   it.each([
@@ -78,15 +78,15 @@ describe('customer webhook address policy', () => {
   });
 
   it('accepts only https in production and never credentials in the URL', () => {
-    expect(checkWebhookUrl('https://example.com/hook', { httpsOnly: true }).ok).toBe(true);
-    expect(checkWebhookUrl('http://example.com/hook', { httpsOnly: true })).toEqual({
+    expect(checkCustomerWebhookUrl('https://example.com/hook', { httpsOnly: true }).ok).toBe(true);
+    expect(checkCustomerWebhookUrl('http://example.com/hook', { httpsOnly: true })).toEqual({
       ok: false,
       reason: expect.stringContaining('scheme http: is not allowed'),
     });
-    expect(checkWebhookUrl('http://example.com/hook', { httpsOnly: false }).ok).toBe(true);
-    expect(checkWebhookUrl('ftp://example.com/', { httpsOnly: false }).ok).toBe(false);
-    expect(checkWebhookUrl('file:///etc/passwd', { httpsOnly: false }).ok).toBe(false);
-    expect(checkWebhookUrl('https://user:pw@example.com/', { httpsOnly: true }).ok).toBe(false);
-    expect(checkWebhookUrl('not a url', { httpsOnly: false }).ok).toBe(false);
+    expect(checkCustomerWebhookUrl('http://example.com/hook', { httpsOnly: false }).ok).toBe(true);
+    expect(checkCustomerWebhookUrl('ftp://example.com/', { httpsOnly: false }).ok).toBe(false);
+    expect(checkCustomerWebhookUrl('file:///etc/passwd', { httpsOnly: false }).ok).toBe(false);
+    expect(checkCustomerWebhookUrl('https://user:pw@example.com/', { httpsOnly: true }).ok).toBe(false);
+    expect(checkCustomerWebhookUrl('not a url', { httpsOnly: false }).ok).toBe(false);
   });
 });

@@ -108,7 +108,7 @@ export function classifyAddress(address: string, allowLoopback: boolean): Addres
 export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 
 /** Scheme and shape of a webhook URL (the address is checked later, at connect time). */
-export function checkWebhookUrl(raw: string, opts: { httpsOnly: boolean }): UrlVerdict {
+export function checkCustomerWebhookUrl(raw: string, opts: { httpsOnly: boolean }): UrlVerdict {
   let url: URL;
   try {
     url = new URL(raw);

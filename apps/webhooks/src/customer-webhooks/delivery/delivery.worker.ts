@@ -3,9 +3,9 @@ import { PollResult, Poller } from '@nixflex/common/poll';
 import { randomUUID } from 'node:crypto';
 import { CUSTOMER_WEBHOOKS_CONFIG, CustomerWebhooksConfig } from '../customer-webhooks.config';
 import { SecretsService } from '../secrets/secrets.service';
-import { signWebhook } from '../secrets/signing';
+import { signCustomerWebhook } from '../secrets/signing';
 import { ClaimedDelivery, DeliveriesRepository } from './deliveries.repository';
-import { postWebhook } from './guarded-http';
+import { postCustomerWebhook } from './guarded-http';
 import { judge } from './judge';
 
 /** Time after the HTTP deadline before a claimed delivery is considered abandoned. */
@@ -45,9 +45,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.poller.stop();
+    // No claim after this; a claim under way may still start attempts, so wait for it first.
     // Let attempts in flight record their outcome; the lease covers the rest.
     const grace = new Promise((r) => setTimeout(r, this.cfg.timeoutMs + 1000).unref());
+    await Promise.race([this.poller.stop(), grace]);
     await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
   }
 
@@ -82,8 +83,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         return;
       }
       const secrets = await this.secrets.signingSecrets(c.account_id);
-      const headers = signWebhook(secrets, c.event_id, new Date(), c.payload);
-      const outcome = await postWebhook(
+      const headers = signCustomerWebhook(secrets, c.event_id, new Date(), c.payload);
+      const outcome = await postCustomerWebhook(
         c.url,
         c.payload,
         { ...headers },

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { postWebhook } from './guarded-http';
+import { postCustomerWebhook } from './guarded-http';
 
-describe('postWebhook (guarded HTTP)', () => {
+describe('postCustomerWebhook (guarded HTTP)', () => {
   let server: http.Server;
   let port: number;
   let hits: { url?: string; body: string; headers: http.IncomingHttpHeaders }[];
@@ -29,7 +29,7 @@ describe('postWebhook (guarded HTTP)', () => {
   const opts = { timeoutMs: 2000, allowLoopback: true, httpsOnly: false };
 
   it('posts the body with the given headers and reports the status', async () => {
-    const out = await postWebhook(
+    const out = await postCustomerWebhook(
       `http://127.0.0.1:${port}/hook`,
       '{"a":1}',
       { 'webhook-id': 'evt_1' },
@@ -44,7 +44,7 @@ describe('postWebhook (guarded HTTP)', () => {
 
   it('does not follow redirects', async () => {
     respond = (res) => res.writeHead(302, { location: `http://127.0.0.1:${port}/elsewhere` }).end();
-    const out = await postWebhook(`http://127.0.0.1:${port}/hook`, '{}', {}, opts);
+    const out = await postCustomerWebhook(`http://127.0.0.1:${port}/hook`, '{}', {}, opts);
     expect(out).toMatchObject({
       kind: 'response',
       status: 302,
@@ -55,7 +55,12 @@ describe('postWebhook (guarded HTTP)', () => {
 
   it('gives up at the deadline', async () => {
     respond = () => undefined; // never answers
-    const out = await postWebhook(`http://127.0.0.1:${port}/slow`, '{}', {}, { ...opts, timeoutMs: 300 });
+    const out = await postCustomerWebhook(
+      `http://127.0.0.1:${port}/slow`,
+      '{}',
+      {},
+      { ...opts, timeoutMs: 300 },
+    );
     expect(out.kind).toBe('error');
     expect(out.kind === 'error' && out.error).toMatch(/timed out after 300 ms/);
   });
@@ -63,7 +68,7 @@ describe('postWebhook (guarded HTTP)', () => {
   it('refuses loopback when not allowed, by literal and by resolved name, without connecting', async () => {
     const strict = { ...opts, allowLoopback: false };
     for (const url of [`http://127.0.0.1:${port}/`, `http://[::1]:${port}/`, `http://localhost:${port}/`]) {
-      const out = await postWebhook(url, '{}', {}, strict);
+      const out = await postCustomerWebhook(url, '{}', {}, strict);
       expect(out).toMatchObject({ kind: 'refused', reason: 'address_not_allowed' });
     }
     expect(hits).toHaveLength(0);
@@ -76,7 +81,7 @@ describe('postWebhook (guarded HTTP)', () => {
         resolved++;
         return [{ address, family: address.includes(':') ? 6 : 4 }];
       };
-      const out = await postWebhook('http://customer.example/hook', '{}', {}, { ...opts, resolve });
+      const out = await postCustomerWebhook('http://customer.example/hook', '{}', {}, { ...opts, resolve });
       expect(resolved).toBeGreaterThan(0);
       expect(out).toMatchObject({ kind: 'refused', reason: 'address_not_allowed' });
       expect(out.kind === 'refused' && out.error).toContain(address);
@@ -88,21 +93,26 @@ describe('postWebhook (guarded HTTP)', () => {
       { address: '127.0.0.1', family: 4 },
       { address: '10.0.0.1', family: 4 },
     ];
-    const out = await postWebhook(`http://mixed.example:${port}/`, '{}', {}, { ...opts, resolve });
+    const out = await postCustomerWebhook(`http://mixed.example:${port}/`, '{}', {}, { ...opts, resolve });
     expect(out).toMatchObject({ kind: 'refused', reason: 'address_not_allowed' });
     expect(hits).toHaveLength(0);
   });
 
   it('connects to the address the guarded lookup returned', async () => {
     const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
-    const out = await postWebhook(`http://customer.example:${port}/x`, '{}', {}, { ...opts, resolve });
+    const out = await postCustomerWebhook(
+      `http://customer.example:${port}/x`,
+      '{}',
+      {},
+      { ...opts, resolve },
+    );
     expect(out).toMatchObject({ kind: 'response', status: 204 });
     expect(hits[0].headers.host).toBe(`customer.example:${port}`);
   });
 
   it('refuses plain http in production before any lookup', async () => {
     const resolve = jest.fn(async () => [{ address: '8.8.8.8', family: 4 }]);
-    const out = await postWebhook(
+    const out = await postCustomerWebhook(
       'http://customer.example/hook',
       '{}',
       {},

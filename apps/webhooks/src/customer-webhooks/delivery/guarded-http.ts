@@ -2,7 +2,7 @@ import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, LookupFunction } from 'node:net';
-import { AddressCategory, checkWebhookUrl, classifyAddress } from './address-policy';
+import { AddressCategory, checkCustomerWebhookUrl, classifyAddress } from './address-policy';
 
 export interface PostOptions {
   timeoutMs: number;
@@ -83,7 +83,7 @@ export function guardedLookup(
  * the caller to treat as a failure), and at most 64 KiB of the response read.
  * Never throws: every outcome is a value.
  */
-export function postWebhook(
+export function postCustomerWebhook(
   rawUrl: string,
   body: string,
   headers: Record<string, string>,
@@ -91,7 +91,7 @@ export function postWebhook(
 ): Promise<PostOutcome> {
   const started = Date.now();
   const elapsed = () => Date.now() - started;
-  const checked = checkWebhookUrl(rawUrl, { httpsOnly: opts.httpsOnly });
+  const checked = checkCustomerWebhookUrl(rawUrl, { httpsOnly: opts.httpsOnly });
   if (!checked.ok) {
     return Promise.resolve({
       kind: 'refused',

@@ -7,7 +7,7 @@ import { TargetResolver } from './target-resolver';
 export const INBOX_HANDLER = 'customer-webhooks.emit';
 
 /** The exact JSON the customer receives, fixed when the event is accepted so every retry sends the same bytes. */
-export function webhookBody(e: CustomerEventEmit): string {
+export function customerWebhookBody(e: CustomerEventEmit): string {
   const body: CustomerWebhookBody = {
     id: e.event_id,
     type: e.type,
@@ -54,7 +54,7 @@ export class CustomerEventsIntake {
           phoneNumber: event.phone_number ?? null,
           agentId: event.agent_id ?? null,
           url,
-          payload: webhookBody(event),
+          payload: customerWebhookBody(event),
           skipped,
         },
         m,

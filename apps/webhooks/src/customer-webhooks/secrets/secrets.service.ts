@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { CUSTOMER_WEBHOOKS_CONFIG, CustomerWebhooksConfig } from '../customer-webhooks.config';
 import { WebhookSecret } from '../entities';
 import { SecretsRepository } from './secrets.repository';
-import { newWebhookSecret } from './signing';
+import { newCustomerWebhookSecret } from './signing';
 
 /**
  * Per-account signing secrets, created on first use (first read through the
@@ -23,7 +23,7 @@ export class SecretsService {
   private async ensure(accountId: string, m?: EntityManager): Promise<WebhookSecret> {
     const existing = await this.repo.find(accountId, m);
     if (existing) return existing;
-    await this.repo.insertIfAbsent(accountId, this.seal(accountId, newWebhookSecret()), m);
+    await this.repo.insertIfAbsent(accountId, this.seal(accountId, newCustomerWebhookSecret()), m);
     const created = await this.repo.find(accountId, m);
     if (!created) throw new Error(`webhook secret for ${accountId} vanished after insert`);
     return created;
@@ -42,7 +42,7 @@ export class SecretsService {
       const now = new Date();
       row.previousSecretSealed = row.secretSealed;
       row.previousExpiresAt = new Date(now.getTime() + this.cfg.secretGraceMs);
-      row.secretSealed = this.seal(accountId, newWebhookSecret());
+      row.secretSealed = this.seal(accountId, newCustomerWebhookSecret());
       row.createdAt = now;
       return this.repo.save(row, m);
     });

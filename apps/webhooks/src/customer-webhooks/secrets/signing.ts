@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 
 /** A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes (the spec allows 24 to 64). */
-export function newWebhookSecret(): string {
+export function newCustomerWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
@@ -17,8 +17,8 @@ export interface SignedHeaders {
  * (a rotation's grace period) the signatures are space separated, which every
  * Standard Webhooks verifier accepts if any one of them matches.
  */
-export function signWebhook(secrets: string[], id: string, at: Date, body: string): SignedHeaders {
-  if (secrets.length === 0) throw new Error('signWebhook needs at least one secret');
+export function signCustomerWebhook(secrets: string[], id: string, at: Date, body: string): SignedHeaders {
+  if (secrets.length === 0) throw new Error('signCustomerWebhook needs at least one secret');
   const seconds = new Date(Math.floor(at.getTime() / 1000) * 1000);
   return {
     'webhook-id': id,

@@ -1,5 +1,7 @@
 /**
- * Contracts of apps/webhooks: Twilio webhooks in, customer webhooks out.
+ * Contracts of Twilio's webhooks into the engine: what apps/webhooks
+ * publishes once a Twilio request passed its guard. (Webhooks the engine sends
+ * out to customers are in customer-events.ts.)
  * A change to a payload is a new versioned key, never an edit.
  */
 import { IsOptional, IsString, MaxLength } from 'class-validator';
@@ -67,17 +69,17 @@ export class SmsInboundReceivedEvent {
   received_at: string;
 }
 
-export const WebhooksCommands = {} as const;
+export const TwilioWebhookCommands = {} as const;
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface WebhooksCommandMap {}
+export interface TwilioWebhookCommandMap {}
 
-export const WebhooksEvents = {
+export const TwilioWebhookEvents = {
   smsStatusReceived: 'sms.status-received.v1',
   smsInboundReceived: 'sms.inbound-received.v1',
 } as const;
 
-export interface WebhooksEventMap {
+export interface TwilioWebhookEventMap {
   'sms.status-received.v1': SmsStatusReceivedEvent;
   'sms.inbound-received.v1': SmsInboundReceivedEvent;
 }
