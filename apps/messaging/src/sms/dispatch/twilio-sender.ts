@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ResolvedNumber, config } from '@nixflex/common';
+import { ResolvedNumber } from '@nixflex/common';
 import { twilioClientFor } from '@nixflex/common/numbers';
-import { classifyTwilioError, describeTwilioFailure } from '@nixflex/common/twilio';
+import {
+  TwilioPaths,
+  classifyTwilioError,
+  describeTwilioFailure,
+  twilioWebhookUrl,
+} from '@nixflex/common/twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
 
@@ -42,7 +47,7 @@ export class TwilioSender {
   constructor(@Inject(SMS_SETTINGS) private readonly settings: SmsSettings) {}
 
   statusCallbackUrl(): string {
-    return `${config().publicWebhookBaseUrl}/twilio/sms-status`;
+    return twilioWebhookUrl(TwilioPaths.smsStatus);
   }
 
   async create(number: ResolvedNumber, to: string, body: string): Promise<CreatedMessage> {
