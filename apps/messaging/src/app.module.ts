@@ -3,7 +3,7 @@ import { CoreModule } from '@nixflex/common';
 import { HealthHandler } from './health/health.handler';
 import { InboundModule } from './inbound/inbound.module';
 import { OptOut } from './opt-outs/opt-out.entity';
-import { SMS_ENTITIES } from './sms/sms.entities';
+import { SMS_ENTITIES } from './sms/data';
 import { SmsModule } from './sms/sms.module';
 
 @Module({

@@ -11,11 +11,12 @@ import {
   toE164,
 } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
-import { countSegments, statusRank } from '@nixflex/common/sms';
+import { countSegments } from '@nixflex/common/sms';
 import OpenAI from 'openai';
 import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
 import { DataSource, EntityManager } from 'typeorm';
-import { SmsSendService } from '../sms/send.service';
+import { SmsSendService } from '../sms/accept/send.service';
+import { statusRank } from '../sms/status/status-rules';
 import { clampReply, parseKeyword } from './keywords';
 
 const HISTORY_LIMIT = 20;

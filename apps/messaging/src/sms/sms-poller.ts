@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Outbox } from '@nixflex/common';
-import { SmsDispatcher } from './dispatcher';
-import { ErrorCodeBackfill } from './error-backfill';
-import { IDEMPOTENCY_TTL_MS } from './send.service';
-import { SmsRepository } from './sms.repository';
+import { Poller } from '@nixflex/common/poll';
+import { IDEMPOTENCY_TTL_MS } from './accept/send.service';
+import { IdempotencyKeysRepository, MessagesRepository, StatusCallbacksRepository } from './data';
+import { SmsDispatcher } from './dispatch/dispatcher';
 import { SMS_SETTINGS, SmsSettings } from './sms.settings';
-import { StatusMachine } from './status-machine';
-import { StatusReconciler } from './status-reconciler';
+import { ErrorCodeBackfill } from './status/error-backfill';
+import { StatusMachine } from './status/status-machine';
+import { StatusReconciler } from './status/status-reconciler';
 
 const BATCH = 100;
 const CONCURRENCY = 8;
@@ -25,48 +26,50 @@ const ORPHAN_CALLBACK_TTL_MS = 7 * 24 * 3600_000;
 @Injectable()
 export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SmsPoller');
-  private timer?: NodeJS.Timeout;
+  private readonly poller: Poller;
   private stopped = false;
   private lastHousekeeping = 0;
 
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly repo: MessagesRepository,
+    private readonly callbacks: StatusCallbacksRepository,
+    private readonly idempotencyKeys: IdempotencyKeysRepository,
     private readonly dispatcher: SmsDispatcher,
     private readonly machine: StatusMachine,
     private readonly outbox: Outbox,
     private readonly errorCodes: ErrorCodeBackfill,
     private readonly reconciler: StatusReconciler,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
-  ) {}
+  ) {
+    // Every period, failing or not (a failed tick is logged, not backed off).
+    this.poller = new Poller({
+      name: 'sms poller',
+      intervalMs: settings.pollMs,
+      maxBackoffMs: settings.pollMs,
+      job: () => this.tick(),
+      onError: (err) => this.logger.warn(`poll failed: ${(err as Error).message}`),
+      logger: this.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.poller.start();
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    await this.poller.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), this.settings.pollMs);
-    this.timer.unref();
-  }
-
-  async tick(): Promise<void> {
-    try {
-      await this.dispatchDue();
-      await this.flagSoftFailures();
-      await this.errorCodes.run();
-      await this.reconciler.run();
-      if (Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
-        this.lastHousekeeping = Date.now();
-        await this.repo.purgeIdempotencyKeys(IDEMPOTENCY_TTL_MS);
-        await this.repo.purgeOrphanCallbacks(ORPHAN_CALLBACK_TTL_MS);
-      }
-    } catch (err) {
-      this.logger.warn(`poll failed: ${(err as Error).message}`);
+  private async tick(): Promise<void> {
+    await this.dispatchDue();
+    await this.flagSoftFailures();
+    await this.errorCodes.run();
+    await this.reconciler.run();
+    if (Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
+      this.lastHousekeeping = Date.now();
+      await this.idempotencyKeys.purgeOlderThan(IDEMPOTENCY_TTL_MS);
+      await this.callbacks.purgeOrphans(ORPHAN_CALLBACK_TTL_MS);
     }
   }
 
@@ -83,7 +86,7 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async flagSoftFailures(): Promise<void> {
-    const flagged = await this.repo.ds.transaction(async (m) => {
+    const flagged = await this.repo.transaction(async (m) => {
       const stuck = await this.repo.lockStuckInSent(m, this.settings.softFailureAfterMs, BATCH);
       const now = new Date();
       for (const msg of stuck) await this.machine.flagSoftFailure(m, msg, now);

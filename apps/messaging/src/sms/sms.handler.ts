@@ -15,10 +15,10 @@ import {
   SmsStatusReceivedEvent,
   TwilioWebhookEvents,
 } from '@nixflex/common';
-import { SmsDispatcher } from './dispatcher';
-import { SmsQueryService } from './sms-query.service';
-import { SmsSendService } from './send.service';
-import { StatusIngestService } from './status-ingest.service';
+import { SmsSendService } from './accept/send.service';
+import { SmsDispatcher } from './dispatch/dispatcher';
+import { SmsQueryService } from './queries/sms-query.service';
+import { StatusIngestService } from './status/status-ingest.service';
 
 @Controller()
 export class SmsHandler {

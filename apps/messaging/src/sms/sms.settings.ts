@@ -1,3 +1,5 @@
+import { Env, EnvReader } from '@nixflex/common';
+
 /**
  * Tunables of the SMS sender, read once from the environment with documented
  * defaults (docs/sms.md lists them). Kept here rather than in the shared
@@ -20,26 +22,20 @@ export interface SmsSettings {
   maxAttempts: number;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min} (got "${raw}")`);
-  return n;
-}
-
-export function loadSmsSettings(env: NodeJS.ProcessEnv = process.env): SmsSettings {
-  const leaseMs = int(env, 'SMS_DISPATCH_LEASE_MS', 30_000, 1000);
-  return {
-    softFailureAfterMs: int(env, 'SMS_SENT_SOFT_FAILURE_AFTER_MS', 10 * 60_000, 1),
-    statusReconcileAfterMs: int(env, 'SMS_STATUS_RECONCILE_AFTER_MS', 2 * 60_000, 100),
+/** Every bad variable is reported at once (one error listing them all). */
+export function loadSmsSettings(env: Env = process.env): SmsSettings {
+  const r = new EnvReader(env);
+  const leaseMs = r.int('SMS_DISPATCH_LEASE_MS', 30_000, 1000);
+  return r.done({
+    softFailureAfterMs: r.int('SMS_SENT_SOFT_FAILURE_AFTER_MS', 10 * 60_000, 1),
+    statusReconcileAfterMs: r.int('SMS_STATUS_RECONCILE_AFTER_MS', 2 * 60_000, 100),
     leaseMs,
-    twilioTimeoutMs: Math.min(int(env, 'SMS_TWILIO_TIMEOUT_MS', 10_000, 100), Math.floor(leaseMs / 2)),
-    pollMs: int(env, 'SMS_DISPATCH_POLL_MS', 1000, 50),
-    retryBaseMs: int(env, 'SMS_RETRY_BASE_MS', 1000, 10),
-    retryMaxMs: int(env, 'SMS_RETRY_MAX_MS', 5 * 60_000, 10),
-    maxAttempts: int(env, 'SMS_MAX_SEND_ATTEMPTS', 15, 1),
-  };
+    twilioTimeoutMs: Math.min(r.int('SMS_TWILIO_TIMEOUT_MS', 10_000, 100), Math.floor(leaseMs / 2)),
+    pollMs: r.int('SMS_DISPATCH_POLL_MS', 1000, 50),
+    retryBaseMs: r.int('SMS_RETRY_BASE_MS', 1000, 10),
+    retryMaxMs: r.int('SMS_RETRY_MAX_MS', 5 * 60_000, 10),
+    maxAttempts: r.int('SMS_MAX_SEND_ATTEMPTS', 15, 1),
+  });
 }
 
 export const SMS_SETTINGS = 'SMS_SETTINGS';

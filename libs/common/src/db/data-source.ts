@@ -10,7 +10,6 @@ import {
   postgresFailure,
 } from '../nest/start-failure';
 import { InboxEntry } from './inbox.entity';
-import { OutboxMessage } from './outbox.entity';
 
 /** Each service owns one Postgres schema, named after it, and writes only there. */
 export function schemaFor(service: ServiceName): string {
@@ -54,7 +53,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     type: 'postgres',
     url: opts.databaseUrl,
     schema,
-    entities: [OutboxMessage, InboxEntry, ...((opts.entities as unknown[]) ?? [])] as any,
+    entities: [InboxEntry, ...((opts.entities as unknown[]) ?? [])] as any,
     migrations: [migrationsGlob(opts.service)],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

@@ -1,5 +1,4 @@
 export * from './data-source';
-export * from './outbox.entity';
 export * from './inbox.entity';
 export * from './outbox';
 export * from './outbox-inbox.migration';

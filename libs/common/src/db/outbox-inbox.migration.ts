@@ -1,17 +1,28 @@
 import type { QueryRunner } from 'typeorm';
 
 /**
+ * The outbox table's names, for its DDL below and for every statement on it
+ * (all in `Outbox`). Quoted column names, ready for SQL.
+ */
+export const OUTBOX_TABLE = {
+  name: 'outbox',
+  columns: { id: '"id"', routingKey: '"routing_key"', payload: '"payload"', createdAt: '"created_at"' },
+} as const;
+
+/**
  * SQL every service's first migration runs to create its outbox and inbox,
  * kept here so the four schemas cannot drift apart.
  */
 export async function createOutboxAndInbox(q: QueryRunner, schema: string): Promise<void> {
-  await q.query(`CREATE TABLE "${schema}"."outbox" (
-    "id" uuid PRIMARY KEY,
-    "routing_key" text NOT NULL,
-    "payload" jsonb NOT NULL,
-    "created_at" timestamptz NOT NULL DEFAULT now()
+  const o = OUTBOX_TABLE.columns;
+  const outbox = `"${schema}"."${OUTBOX_TABLE.name}"`;
+  await q.query(`CREATE TABLE ${outbox} (
+    ${o.id} uuid PRIMARY KEY,
+    ${o.routingKey} text NOT NULL,
+    ${o.payload} jsonb NOT NULL,
+    ${o.createdAt} timestamptz NOT NULL DEFAULT now()
   )`);
-  await q.query(`CREATE INDEX "outbox_created_at_idx" ON "${schema}"."outbox" ("created_at")`);
+  await q.query(`CREATE INDEX "outbox_created_at_idx" ON ${outbox} (${o.createdAt})`);
   await q.query(`CREATE TABLE "${schema}"."inbox" (
     "message_id" text NOT NULL,
     "handler" text NOT NULL,
@@ -22,5 +33,5 @@ export async function createOutboxAndInbox(q: QueryRunner, schema: string): Prom
 
 export async function dropOutboxAndInbox(q: QueryRunner, schema: string): Promise<void> {
   await q.query(`DROP TABLE "${schema}"."inbox"`);
-  await q.query(`DROP TABLE "${schema}"."outbox"`);
+  await q.query(`DROP TABLE "${schema}"."${OUTBOX_TABLE.name}"`);
 }

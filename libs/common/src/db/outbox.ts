@@ -3,34 +3,57 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerClient } from '../broker/broker-client';
 import type { EventKey, EventPayload } from '../contracts';
+import { Poller } from '../poll/poller';
+import { OUTBOX_TABLE } from './outbox-inbox.migration';
 
 const BATCH = 200;
+const c = OUTBOX_TABLE.columns;
+/** The columns an event row is written and read with, in `OutboxRow` order. */
+const COLUMNS = `${c.id}, ${c.routingKey}, ${c.payload}`;
+
+/** An outbox row as the relay reads it. */
+interface OutboxRow {
+  id: string;
+  routing_key: string;
+  payload: unknown;
+}
 
 /**
- * Transactional outbox. `add` inserts the event in the caller's transaction;
- * the relay publishes committed rows with publisher confirms and deletes them
- * only after the broker confirmed. A crash between the two republishes the
- * row with the same message id, which consumers de-duplicate (inbox).
+ * Transactional outbox, and every statement on the `outbox` table (its DDL
+ * is `createOutboxAndInbox`, with the same names from `OUTBOX_TABLE`). `add`
+ * inserts the event in the caller's transaction; `insertFrom` folds that
+ * insert into a caller's own single statement; the relay publishes committed
+ * rows with publisher confirms and deletes them only after the broker
+ * confirmed. A crash between the two republishes the row with the same
+ * message id, which consumers de-duplicate (inbox). There is no entity: the
+ * relay needs `FOR UPDATE SKIP LOCKED` and the hot paths need the insert
+ * inside their own statement, so an entity would be a second declaration of
+ * the table that nothing queries through.
  */
 @Injectable()
 export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Outbox');
-  private running = false;
-  private again = false;
-  private timer?: NodeJS.Timeout;
-  private failures = 0;
-  private stopped = false;
+  private readonly poller: Poller;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly broker: BrokerClient,
     private readonly schema: string,
-    private readonly pollMs = 250,
-  ) {}
+    pollMs = 250,
+  ) {
+    // Again at once while batches come full; backing off up to 5 s while the broker or database fails.
+    this.poller = new Poller({
+      name: 'outbox relay',
+      intervalMs: pollMs,
+      maxBackoffMs: 5000,
+      job: async () => ((await this.publishBatch()) === BATCH ? 'more' : 'idle'),
+      logger: this.logger,
+    });
+  }
 
   async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
     const row = this.row(key, payload);
-    await manager.query(`INSERT INTO ${this.table} (id, routing_key, payload) VALUES ($1, $2, $3)`, [
+    await manager.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1, $2, $3)`, [
       row.id,
       row.routing_key,
       row.payload,
@@ -38,9 +61,13 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     return row.id;
   }
 
-  /** The quoted outbox table, for callers that fold the insert into a statement of their own. */
-  get table(): string {
-    return `"${this.schema}"."outbox"`;
+  /**
+   * The outbox insert for a caller that folds it into a statement of its own
+   * (one round trip): `INSERT INTO <outbox> (...) SELECT <id>, <routing key>,
+   * <payload> FROM <from>`, each a SQL expression of the caller's statement.
+   */
+  insertFrom(from: string, id: string, routingKey: string, payload: string): string {
+    return `INSERT INTO ${this.table} (${COLUMNS}) SELECT ${id}, ${routingKey}, ${payload} FROM ${from}`;
   }
 
   /** An outbox row's values (id, routing key, JSON payload) for such a statement. */
@@ -48,65 +75,34 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     return { id: randomUUID(), routing_key: key, payload: JSON.stringify(payload) };
   }
 
+  private get table(): string {
+    return `"${this.schema}"."${OUTBOX_TABLE.name}"`;
+  }
+
   /** Call after committing a transaction that added events, for low latency. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    setImmediate(() => void this.drain());
+    this.poller.kick();
   }
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.poller.start();
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    // Not awaited: a batch waiting for broker confirms must not hold the shutdown (it is republished).
+    void this.poller.stop();
   }
 
-  private schedule(): void {
-    if (this.stopped) return;
-    const backoff = this.failures === 0 ? this.pollMs : Math.min(this.pollMs * 2 ** this.failures, 5000);
-    this.timer = setTimeout(() => {
-      void this.drain().finally(() => this.schedule());
-    }, backoff);
-    this.timer.unref();
-  }
-
-  async drain(): Promise<number> {
-    if (this.running) {
-      this.again = true;
-      return 0;
-    }
-    this.running = true;
-    let total = 0;
-    try {
-      do {
-        this.again = false;
-        let n: number;
-        do {
-          n = await this.publishBatch();
-          total += n;
-        } while (n === BATCH);
-      } while (this.again);
-      this.failures = 0;
-    } catch (err) {
-      this.failures = Math.min(this.failures + 1, 6);
-      if (this.failures === 1) this.logger.warn(`outbox relay paused: ${(err as Error).message}`);
-    } finally {
-      this.running = false;
-    }
-    return total;
+  /** Publishes every committed event now; resolves when the relay is idle again. */
+  drain(): Promise<void> {
+    return this.poller.run();
   }
 
   private publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (m) => {
-      const rows: { id: string; routing_key: string; payload: unknown }[] = await m.query(
-        `SELECT id, routing_key, payload FROM "${this.schema}"."outbox"
-         ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      const rows: OutboxRow[] = await m.query(
+        `SELECT ${COLUMNS} FROM ${this.table}
+         ORDER BY ${c.createdAt} LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       );
       if (rows.length === 0) return 0;
       await Promise.all(
@@ -116,7 +112,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
           }),
         ),
       );
-      await m.query(`DELETE FROM "${this.schema}"."outbox" WHERE id = ANY($1)`, [rows.map((r) => r.id)]);
+      await m.query(`DELETE FROM ${this.table} WHERE ${c.id} = ANY($1)`, [rows.map((r) => r.id)]);
       return rows.length;
     });
   }

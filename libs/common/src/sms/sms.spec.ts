@@ -1,5 +1,5 @@
 import { countSegments, estimateCost, lengthWarnings } from './segments';
-import { canTransition, fromTwilioStatus, isFinalStatus, statusRank } from './status';
+import { isSmsStatus } from './status';
 import { twilioErrorMeaning } from './twilio-errors';
 
 describe('countSegments', () => {
@@ -38,32 +38,11 @@ describe('lengthWarnings', () => {
   });
 });
 
-describe('status order', () => {
-  it('moves forward only', () => {
-    expect(canTransition('queued', 'sending')).toBe(true);
-    expect(canTransition('sending', 'sent')).toBe(true);
-    expect(canTransition('sent', 'sending')).toBe(false);
-    expect(canTransition('sent', 'sent')).toBe(false);
-    expect(canTransition('queued', 'delivered')).toBe(true);
-  });
-
-  it('a final status wins over everything but read-after-delivered', () => {
-    for (const final of ['delivered', 'undelivered', 'failed', 'canceled'] as const) {
-      expect(isFinalStatus(final)).toBe(true);
-      for (const next of ['sending', 'sent', 'delivered', 'undelivered', 'failed'] as const) {
-        expect(canTransition(final, next)).toBe(false);
-      }
-    }
-    expect(canTransition('delivered', 'read')).toBe(true);
-    expect(canTransition('sent', 'read')).toBe(false);
-    expect(statusRank('read')).toBeGreaterThan(statusRank('delivered'));
-  });
-
-  it("maps Twilio's strings and rejects unknown ones", () => {
-    expect(fromTwilioStatus('Delivered')).toBe('delivered');
-    expect(fromTwilioStatus('partially_delivered')).toBe('partially_delivered');
-    expect(fromTwilioStatus('bogus')).toBeUndefined();
-    expect(fromTwilioStatus(undefined)).toBeUndefined();
+describe('status vocabulary', () => {
+  it("knows Twilio's statuses only", () => {
+    expect(isSmsStatus('partially_delivered')).toBe(true);
+    expect(isSmsStatus('Delivered')).toBe(false);
+    expect(isSmsStatus(undefined)).toBe(false);
   });
 });
 

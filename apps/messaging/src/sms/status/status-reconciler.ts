@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Outbox } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
-import { fromTwilioStatus } from '@nixflex/common/sms';
-import { SmsMessage } from './sms.entities';
-import { SmsRepository } from './sms.repository';
-import { SMS_SETTINGS, SmsSettings } from './sms.settings';
+import { MessagesRepository } from '../data';
+import { TwilioSender } from '../dispatch/twilio-sender';
+import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
 import { StatusMachine } from './status-machine';
-import { TwilioSender } from './twilio-sender';
+import { NON_FINAL_STATUSES, fromTwilioStatus } from './status-rules';
 
 const BATCH = 50;
 
@@ -25,7 +24,7 @@ export class StatusReconciler {
   private readonly nextCheck = new Map<string, [number, number]>();
 
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly repo: MessagesRepository,
     private readonly numbers: NumberResolver,
     private readonly twilio: TwilioSender,
     private readonly machine: StatusMachine,
@@ -35,17 +34,11 @@ export class StatusReconciler {
 
   async run(): Promise<void> {
     const now = Date.now();
-    const candidates = await this.repo.ds
-      .getRepository(SmsMessage)
-      .createQueryBuilder('m')
-      .where(`m.twilio_sid IS NOT NULL AND m.direction = 'outbound'`)
-      .andWhere(`m.status IN ('queued', 'accepted', 'sending', 'sent')`)
-      .andWhere('m.status_changed_at < now() - make_interval(secs => :s::float8 / 1000)', {
-        s: this.settings.statusReconcileAfterMs,
-      })
-      .orderBy('m.status_changed_at', 'ASC')
-      .limit(BATCH * 4)
-      .getMany();
+    const candidates = await this.repo.unchangedSince(
+      NON_FINAL_STATUSES,
+      this.settings.statusReconcileAfterMs,
+      BATCH * 4,
+    );
     const due = candidates.filter((m) => (this.nextCheck.get(m.id)?.[0] ?? 0) <= now).slice(0, BATCH);
     let changed = false;
     for (const msg of due) {
@@ -60,7 +53,7 @@ export class StatusReconciler {
         const status = fromTwilioStatus(fetched.status);
         if (!status) continue;
         changed =
-          (await this.repo.ds.transaction(async (m) => {
+          (await this.repo.transaction(async (m) => {
             const row = await this.repo.lockMessage(m, msg.id);
             if (!row) return false;
             return this.machine.apply(m, row, {

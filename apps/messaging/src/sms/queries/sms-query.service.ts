@@ -1,22 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AppError,
-  GetSmsCommand,
-  ListSmsCommand,
-  Page,
-  SmsDetailDto,
-  SmsDto,
-  encodeCursor,
-} from '@nixflex/common';
+import { AppError, GetSmsCommand, ListSmsCommand, Page, SmsDetailDto, SmsDto } from '@nixflex/common';
+import { mapPage } from '@nixflex/common/db/keyset';
 import { toSmsDto, toStatusChange } from './sms.mapper';
-import { SmsRepository } from './sms.repository';
+import { MessagesRepository } from '../data';
 
 const CONVERSATION_LIMIT = 100;
 
 /** Tracking reads, always scoped by account: another account's message is `message_not_found`. */
 @Injectable()
 export class SmsQueryService {
-  constructor(private readonly repo: SmsRepository) {}
+  constructor(private readonly repo: MessagesRepository) {}
 
   async get(cmd: GetSmsCommand): Promise<SmsDetailDto> {
     const msg = await this.repo.findForAccount(cmd.account_id, cmd.id);
@@ -33,21 +26,15 @@ export class SmsQueryService {
   }
 
   async list(cmd: ListSmsCommand): Promise<Page<SmsDto>> {
-    const limit = cmd.limit ?? 50;
-    const rows = await this.repo.list({
+    const page = await this.repo.list({
       accountId: cmd.account_id,
       agentId: cmd.agent_id,
       fromNumber: cmd.from_number,
       toNumber: cmd.to,
       status: cmd.status,
       cursor: cmd.cursor,
-      limit,
+      limit: cmd.limit,
     });
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toSmsDto),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
-    };
+    return mapPage(page, toSmsDto);
   }
 }

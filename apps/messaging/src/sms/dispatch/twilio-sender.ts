@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ResolvedNumber, config } from '@nixflex/common';
+import { ResolvedNumber } from '@nixflex/common';
 import { twilioClientFor } from '@nixflex/common/numbers';
-import twilio from 'twilio';
+import {
+  TwilioPaths,
+  classifyTwilioError,
+  describeTwilioFailure,
+  twilioWebhookUrl,
+} from '@nixflex/common/twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
-import { SMS_SETTINGS, SmsSettings } from './sms.settings';
+import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
 
 export interface CreatedMessage {
   sid: string;
@@ -12,8 +17,8 @@ export interface CreatedMessage {
 }
 
 /**
- * How a failed Twilio call ends:
- * - `refused`: Twilio answered and said no (21211, 21610, 20003, ...): final.
+ * How a failed Twilio call ends for the sender, from the shared classifier's kind:
+ * - `refused`: Twilio answered and said no (21211, 21610, 20003, 404, ...): final.
  * - `retry`: certainly not processed (429/20429, connection never made): send again later.
  * - `uncertain`: the request may have reached Twilio (timeout, reset, 5xx): ask Twilio before any resend.
  */
@@ -22,22 +27,18 @@ export type SendFailure =
   | { kind: 'retry'; reason: string }
   | { kind: 'uncertain'; reason: string };
 
-const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-export function classifyTwilioError(err: unknown): SendFailure {
-  const e = err as { status?: unknown; code?: unknown; message?: unknown };
-  const message = typeof e?.message === 'string' ? e.message : String(err);
-  if (err instanceof twilio.RestException || (typeof e?.status === 'number' && typeof e?.code === 'number')) {
-    const status = e.status as number;
-    const code = e.code as number | undefined;
-    if (status === 429 || code === 20429)
-      return { kind: 'retry', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
-    if (status >= 500) return { kind: 'uncertain', reason: `Twilio ${status}/${code ?? ''}: ${message}` };
-    return { kind: 'refused', code: String(code ?? status), message };
+export function sendFailureOf(err: unknown): SendFailure {
+  const f = classifyTwilioError(err);
+  switch (f.kind) {
+    case 'rate_limited':
+      return { kind: 'retry', reason: describeTwilioFailure(f) };
+    case 'unavailable':
+      return { kind: f.reached ? 'uncertain' : 'retry', reason: describeTwilioFailure(f) };
+    case 'auth_failed':
+    case 'not_found':
+    case 'refused':
+      return { kind: 'refused', code: String(f.twilioCode ?? f.status), message: f.message };
   }
-  const code = typeof e?.code === 'string' ? e.code : '';
-  if (NEVER_CONNECTED.has(code)) return { kind: 'retry', reason: `${code}: ${message}` };
-  return { kind: 'uncertain', reason: `${code || 'network error'}: ${message}` };
 }
 
 /** The Twilio calls of the sender, with the number's own credentials. */
@@ -46,7 +47,7 @@ export class TwilioSender {
   constructor(@Inject(SMS_SETTINGS) private readonly settings: SmsSettings) {}
 
   statusCallbackUrl(): string {
-    return `${config().publicWebhookBaseUrl}/twilio/sms-status`;
+    return twilioWebhookUrl(TwilioPaths.smsStatus);
   }
 
   async create(number: ResolvedNumber, to: string, body: string): Promise<CreatedMessage> {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   AppError,
   BrokerClient,
@@ -13,10 +12,11 @@ import {
   toE164,
 } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
-import { SMS_MAX_LENGTH, countSegments, estimateCost, lengthWarnings, statusRank } from '@nixflex/common/sms';
+import { SMS_MAX_LENGTH, countSegments, estimateCost, lengthWarnings } from '@nixflex/common/sms';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { SmsRepository } from './sms.repository';
+import type { EntityManager } from 'typeorm';
+import { IdempotencyKeysRepository, MessagesRepository } from '../data';
+import { statusRank } from '../status/status-rules';
 
 /** How long an Idempotency-Key is remembered, as Stripe does. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -47,8 +47,8 @@ export interface OutboundSms {
 @Injectable()
 export class SmsSendService {
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
-    private readonly repo: SmsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly idempotencyKeys: IdempotencyKeysRepository,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
     private readonly broker: BrokerClient,
@@ -76,14 +76,14 @@ export class SmsSendService {
       (ok) => ({ ok }),
       (error: unknown) => ({ error }),
     );
-    const dto = await this.ds.transaction(async (m) => {
-      if (!(await this.repo.tryLockIdempotencyKey(m, cmd.account_id, key))) {
+    const dto = await this.idempotencyKeys.transaction(async (m) => {
+      if (!(await this.idempotencyKeys.tryLock(m, cmd.account_id, key))) {
         throw new AppError(
           'idempotency_key_in_use',
           'A request with this Idempotency-Key is still being processed; retry after it completes',
         );
       }
-      const existing = await this.repo.findIdempotencyKey(m, cmd.account_id, key);
+      const existing = await this.idempotencyKeys.find(m, cmd.account_id, key);
       if (existing && Date.now() - existing.createdAt.getTime() < IDEMPOTENCY_TTL_MS) {
         if (existing.requestHash !== requestHash) {
           throw new AppError(
@@ -93,10 +93,10 @@ export class SmsSendService {
         }
         return existing.response as SmsAcceptedDto;
       }
-      if (existing) await this.repo.deleteIdempotencyKey(m, cmd.account_id, key);
+      if (existing) await this.idempotencyKeys.delete(m, cmd.account_id, key);
       if ('error' in checked) throw checked.error;
-      const accepted = await this.createIn(m, sms, checked.ok);
-      await this.repo.saveIdempotencyKey(m, {
+      const accepted = await this.store(sms, checked.ok, m);
+      await this.idempotencyKeys.save(m, {
         accountId: cmd.account_id,
         key,
         requestHash,
@@ -112,7 +112,7 @@ export class SmsSendService {
   /** Validates and stores one outbound SMS (no idempotency key). */
   async send(sms: OutboundSms): Promise<SmsAcceptedDto> {
     const checked = await this.check(sms);
-    const dto = await this.createIn(this.ds, sms, checked);
+    const dto = await this.store(sms, checked);
     this.outbox.kick();
     return dto;
   }
@@ -144,18 +144,14 @@ export class SmsSendService {
     return { to, from };
   }
 
-  private async createIn(
-    q: DataSource | EntityManager,
-    sms: OutboundSms,
-    { to, from }: Checked,
-  ): Promise<SmsAcceptedDto> {
+  /** Stores the message in one statement, in `m`'s transaction when given. */
+  private async store(sms: OutboundSms, { to, from }: Checked, m?: EntityManager): Promise<SmsAcceptedDto> {
     const info = countSegments(sms.message);
     const cost = estimateCost(to, info.segments);
     const warnings = lengthWarnings(sms.message, info);
     const id = sms.message_id ?? newId('msg');
     const now = new Date();
-    const stored = await this.repo.insertQueuedOutbound(
-      q,
+    const stored = await this.messages.insertQueuedOutbound(
       {
         id,
         accountId: sms.account_id,
@@ -172,7 +168,8 @@ export class SmsSendService {
         statusRank: statusRank('queued'),
         at: now,
       },
-      { table: this.outbox.table, ...this.outbox.row(MessagingEvents.smsDispatch, { message_id: id }) },
+      this.outbox.row(MessagingEvents.smsDispatch, { message_id: id }),
+      m,
     );
     // The recipient sent STOP (or Twilio answered 21610) to this number: nothing more goes out to them.
     if (!stored) {

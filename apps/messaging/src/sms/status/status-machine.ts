@@ -1,26 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { CustomerEvents, MessagingEvents, Outbox } from '@nixflex/common';
-import {
-  SMS_STATUSES,
-  SmsStatus,
-  canTransition,
-  fromTwilioStatus,
-  statusRank,
-  twilioErrorMeaning,
-} from '@nixflex/common/sms';
+import { SmsStatus, twilioErrorMeaning } from '@nixflex/common/sms';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
-import { HistorySource, SmsMessage } from './sms.entities';
-import { SmsRepository } from './sms.repository';
+import { OptOutsRepository } from '../../opt-outs/opt-outs.repository';
+import { CallbackFacts, HistorySource, MessagesRepository, SmsMessage } from '../data';
+import {
+  CallbackOutcome,
+  callbackOutcomeTable,
+  canTransition,
+  fromTwilioStatus,
+  isFailureStatus,
+  statusRank,
+} from './status-rules';
 
 const ERROR_FETCH_FIRST_DELAY_MS = 500;
 /** Twilio: the recipient sent STOP to Twilio, which now refuses every send to them from this number. */
 const TWILIO_OPTED_OUT = '21610';
-
-function isFailure(status: SmsStatus): boolean {
-  return status === 'failed' || status === 'undelivered';
-}
 
 export interface StatusChange {
   status: SmsStatus;
@@ -33,14 +29,14 @@ export interface StatusChange {
 
 /**
  * The one place a message's status changes. Callers hold the row lock
- * (SmsRepository.lockMessage*). A status only moves forward by rank, a final
+ * (MessagesRepository.lockMessage*). A status only moves forward by rank, a final
  * status wins, a duplicate changes nothing; each applied change is kept in
  * the history with its time and announced with `sms.status-updated.v1`.
  */
 @Injectable()
 export class StatusMachine {
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly repo: MessagesRepository,
     private readonly outbox: Outbox,
     private readonly optOuts: OptOutsRepository,
   ) {}
@@ -60,7 +56,7 @@ export class StatusMachine {
     // The soft-failure flag describes a message resting in `sent`; any later status replaces it.
     msg.softFailure = false;
     // A failure without its code (callback overtaken by the message's progress): ask Twilio later.
-    const fetchError = isFailure(change.status) && msg.errorCode === null && msg.twilioSid !== null;
+    const fetchError = isFailureStatus(change.status) && msg.errorCode === null && msg.twilioSid !== null;
     const event = this.outbox.row(MessagingEvents.smsStatusUpdated, {
       message_id: msg.id,
       account_id: msg.accountId,
@@ -85,7 +81,7 @@ export class StatusMachine {
         historyErrorCode: code,
         source: change.source,
       },
-      { table: this.outbox.table, ...event },
+      event,
     );
     if (code === TWILIO_OPTED_OUT && msg.direction === 'outbound') await this.recordOptOut(m, msg, change.at);
     return true;
@@ -126,32 +122,29 @@ export class StatusMachine {
   /**
    * A Twilio callback whose SID a message already owns, in one statement (the
    * common case: no transaction round trips). The same rules as `apply`: the
-   * statuses `status` may replace come from `canTransition`. Undefined when
+   * statement looks its outcome up in `callbackOutcomeTable`. Undefined when
    * no message owns the SID (nothing written) or the code is 21610: the
    * caller takes the locked path (parking, or `apply` with the opt-out).
    */
   async applyCallback(
     eventId: string,
     handler: string,
-    cb: { sid: string; rawStatus: string; errorCode: string | null; accountSid: string; at: Date },
-  ): Promise<string | undefined> {
+    cb: CallbackFacts,
+  ): Promise<CallbackOutcome | 'duplicate_event' | undefined> {
     // A 21610 also records an opt-out: the locked path does both in one transaction.
     if (cb.errorCode === TWILIO_OPTED_OUT) return undefined;
-    const status = fromTwilioStatus(cb.rawStatus) ?? null;
-    const result = await this.repo.applyCallbackToOwnedSid(
-      eventId,
-      handler,
-      cb,
-      {
-        status,
-        statusRank: status && statusRank(status),
-        allowedFrom: status ? SMS_STATUSES.filter((current) => canTransition(current, status)) : [],
-        errorMessage: cb.errorCode === null ? null : twilioErrorMeaning(cb.errorCode),
-        errorFetchAfter:
-          status && isFailure(status) ? new Date(Date.now() + ERROR_FETCH_FIRST_DELAY_MS) : null,
-      },
-      { table: this.outbox.table, id: randomUUID(), routing_key: MessagingEvents.smsStatusUpdated },
-    );
+    const status = fromTwilioStatus(cb.rawStatus);
+    const result = await this.repo.applyCallbackToOwnedSid(eventId, handler, cb, {
+      status: status ?? null,
+      statusRank: status ? statusRank(status) : null,
+      outcomes: callbackOutcomeTable(status),
+      errorMessage: cb.errorCode === null ? null : twilioErrorMeaning(cb.errorCode),
+      errorFetchAfter:
+        status && isFailureStatus(status) ? new Date(Date.now() + ERROR_FETCH_FIRST_DELAY_MS) : null,
+      event: status ? { status, soft_failure: false, at: cb.at.toISOString() } : null,
+      eventId: randomUUID(),
+      routingKey: MessagingEvents.smsStatusUpdated,
+    });
     if (!result.found) return undefined;
     return result.outcome ?? 'duplicate_event';
   }

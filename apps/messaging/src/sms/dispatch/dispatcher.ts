@@ -2,12 +2,11 @@ import type { EntityManager } from 'typeorm';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError, Outbox, ResolvedNumber } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
-import { fromTwilioStatus } from '@nixflex/common/sms';
-import { SmsMessage } from './sms.entities';
-import { SmsRepository } from './sms.repository';
-import { SMS_SETTINGS, SmsSettings, retryDelayMs } from './sms.settings';
-import { StatusMachine } from './status-machine';
-import { CreatedMessage, SendFailure, TwilioSender, classifyTwilioError } from './twilio-sender';
+import { MessagesRepository, SmsMessage, StatusCallbacksRepository } from '../data';
+import { SMS_SETTINGS, SmsSettings, retryDelayMs } from '../sms.settings';
+import { StatusMachine } from '../status/status-machine';
+import { decideCallback, fromTwilioStatus } from '../status/status-rules';
+import { CreatedMessage, SendFailure, TwilioSender, sendFailureOf } from './twilio-sender';
 
 interface Claim {
   msg: SmsMessage;
@@ -39,7 +38,8 @@ export class SmsDispatcher {
   private readonly logger = new Logger('SmsDispatcher');
 
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly repo: MessagesRepository,
+    private readonly callbacks: StatusCallbacksRepository,
     private readonly machine: StatusMachine,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
@@ -79,7 +79,7 @@ export class SmsDispatcher {
           return this.release(
             msg,
             'uncertain',
-            `reconciliation failed: ${classifyTwilioError(err).kind}: ${(err as Error).message}`,
+            `reconciliation failed: ${sendFailureOf(err).kind}: ${(err as Error).message}`,
           );
         }
         if (!found) break;
@@ -101,7 +101,7 @@ export class SmsDispatcher {
     try {
       created = await this.twilio.create(number, msg.toNumber, msg.body);
     } catch (err) {
-      return this.onSendError(msg, classifyTwilioError(err));
+      return this.onSendError(msg, sendFailureOf(err));
     }
     if (!(await this.storeSid(msg, created))) {
       this.logger.error(`${msg.id}: Twilio returned ${created.sid}, which another message already owns`);
@@ -143,8 +143,8 @@ export class SmsDispatcher {
    * reconciliation adopted it first): the caller looks for another.
    */
   private async storeSid(msg: SmsMessage, created: CreatedMessage): Promise<boolean> {
-    const stored = await this.repo.ds.transaction(async (m) => {
-      await this.repo.lockSid(m, created.sid);
+    const stored = await this.repo.transaction(async (m) => {
+      await this.callbacks.lockSid(m, created.sid);
       const { row, sidOwner } = await this.repo.lockMessageAndSidOwner(m, msg.id, created.sid);
       if (sidOwner !== null && sidOwner !== msg.id) return false;
       if (!row) return true;
@@ -164,17 +164,19 @@ export class SmsDispatcher {
       });
       const initial = fromTwilioStatus(created.status);
       if (initial) await this.machine.apply(m, row, { status: initial, at: now, source: 'sender' });
+      // A parked callback keeps no account SID: only its status decides.
       for (const cb of parked) {
         const status = fromTwilioStatus(cb.status);
-        const applied =
-          status !== undefined &&
-          (await this.machine.apply(m, row, {
+        const outcome = decideCallback({ status: row.status, accountMatches: true }, status);
+        if (outcome === 'applied' && status) {
+          await this.machine.apply(m, row, {
             status,
             errorCode: cb.errorCode,
             at: cb.receivedAt,
             source: 'twilio_callback',
-          }));
-        await this.repo.markCallback(m, cb.id, applied ? 'applied' : 'ignored');
+          });
+        }
+        await this.callbacks.markApplied(m, cb.id, outcome);
       }
       return true;
     });
@@ -184,7 +186,7 @@ export class SmsDispatcher {
 
   /** Ends the message `failed` (only if this claim still owns it and no SID was stored). */
   private async fail(msg: SmsMessage, code: string, message: string): Promise<void> {
-    await this.repo.ds.transaction(async (m) => {
+    await this.repo.transaction(async (m) => {
       const row = await this.lockOwnedClaim(m, msg);
       if (!row) return;
       await this.repo.updateMessage(m, row.id, {
@@ -208,7 +210,7 @@ export class SmsDispatcher {
   /** Gives the claim back for a later attempt after a backoff with jitter. */
   private async release(msg: SmsMessage, state: 'pending' | 'uncertain', reason: string): Promise<void> {
     const delay = retryDelayMs(this.settings, msg.attempts);
-    await this.repo.ds.transaction(async (m) => {
+    await this.repo.transaction(async (m) => {
       const row = await this.lockOwnedClaim(m, msg);
       if (!row) return;
       await this.repo.updateMessage(m, row.id, {

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { twilioErrorMeaning } from '@nixflex/common/sms';
 import { NumberResolver } from '@nixflex/common/numbers';
-import { SmsMessage } from './sms.entities';
-import { SmsRepository } from './sms.repository';
-import { TwilioSender } from './twilio-sender';
+import { MessagesRepository, SmsMessage } from '../data';
+import { TwilioSender } from '../dispatch/twilio-sender';
 
 const MAX_ATTEMPTS = 5;
 const BATCH = 20;
@@ -19,7 +18,7 @@ export class ErrorCodeBackfill {
   private readonly logger = new Logger('ErrorCodeBackfill');
 
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly repo: MessagesRepository,
     private readonly numbers: NumberResolver,
     private readonly twilio: TwilioSender,
   ) {}
@@ -43,7 +42,7 @@ export class ErrorCodeBackfill {
   }
 
   private async record(msg: SmsMessage, code: string | null, meaning: string | null): Promise<void> {
-    await this.repo.ds.transaction(async (m) => {
+    await this.repo.transaction(async (m) => {
       const row = await this.repo.lockMessage(m, msg.id);
       if (!row || row.errorFetchAfter === null) return;
       if (row.errorCode !== null || code !== null) {

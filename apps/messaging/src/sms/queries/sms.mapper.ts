@@ -1,5 +1,5 @@
 import type { SmsDto, SmsStatusChange } from '@nixflex/common';
-import { SmsMessage, SmsStatusHistory } from './sms.entities';
+import { SmsMessage, SmsStatusHistory } from '../data';
 
 export function toSmsDto(m: SmsMessage): SmsDto & { soft_failure_at: string | null } {
   return {

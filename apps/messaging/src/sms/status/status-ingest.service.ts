@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Outbox, SmsStatusReceivedEvent } from '@nixflex/common';
-import { fromTwilioStatus } from '@nixflex/common/sms';
-import { SmsRepository } from './sms.repository';
+import { MessagesRepository, StatusCallbacksRepository } from '../data';
 import { StatusMachine } from './status-machine';
+import { CallbackOutcome, IngestOutcome, decideCallback, fromTwilioStatus } from './status-rules';
 
 /** The inbox name both paths claim a callback's event under, so a redelivery is dropped by either. */
 const INBOX_HANDLER = 'sms.status-received';
@@ -13,17 +13,18 @@ const INBOX_HANDLER = 'sms.status-received';
  * (StatusMachine.applyCallback). One whose SID is not stored yet (it raced
  * ahead of the sender's commit) is parked and applied by the sender when it
  * stores the SID: both sides take the same per-SID lock, so neither can miss
- * the other.
+ * the other. Both paths decide with the status module (`decideCallback`).
  */
 @Injectable()
 export class StatusIngestService {
   constructor(
-    private readonly repo: SmsRepository,
+    private readonly messages: MessagesRepository,
+    private readonly callbacks: StatusCallbacksRepository,
     private readonly machine: StatusMachine,
     private readonly outbox: Outbox,
   ) {}
 
-  async ingest(event: SmsStatusReceivedEvent, eventId: string): Promise<string> {
+  async ingest(event: SmsStatusReceivedEvent, eventId: string): Promise<IngestOutcome> {
     const receivedAt = parseDate(event.received_at);
     if (eventId) {
       const applied = await this.machine.applyCallback(eventId, INBOX_HANDLER, {
@@ -39,30 +40,28 @@ export class StatusIngestService {
       }
     }
     // No message owns the SID yet, or no event id to de-duplicate on.
-    const outcome = await this.repo.ds.transaction(async (m) => {
-      if (!(await this.repo.claimEventAndLockSid(m, eventId, INBOX_HANDLER, event.message_sid))) {
+    const outcome = await this.messages.transaction(async (m): Promise<IngestOutcome> => {
+      if (!(await this.callbacks.claimEventAndLockSid(m, eventId, INBOX_HANDLER, event.message_sid))) {
         return 'duplicate_event';
       }
-      const msg = await this.repo.lockMessageBySid(m, event.message_sid);
-      let result: string | null = null;
+      const msg = await this.messages.lockMessageBySid(m, event.message_sid);
+      let result: CallbackOutcome | null = null;
       if (msg) {
         const status = fromTwilioStatus(event.message_status);
-        if (!status) result = 'unknown_status';
-        else if (msg.twilioAccountSid !== null && msg.twilioAccountSid !== event.account_sid)
-          result = 'account_mismatch';
-        else {
-          const applied = await this.machine.apply(m, msg, {
+        const accountMatches = msg.twilioAccountSid === null || msg.twilioAccountSid === event.account_sid;
+        result = decideCallback({ status: msg.status, accountMatches }, status);
+        if (result === 'applied' && status) {
+          await this.machine.apply(m, msg, {
             status,
             errorCode: event.error_code || null,
             at: receivedAt,
             source: 'twilio_callback',
           });
-          result = applied ? 'applied' : 'ignored';
         }
       }
       // No message owns the SID yet (the callback overtook the send): parked
       // without an outcome; storing the SID applies it under the same lock.
-      await this.repo.insertCallback(m, {
+      await this.callbacks.insert(m, {
         twilioSid: event.message_sid,
         status: event.message_status,
         errorCode: event.error_code || null,

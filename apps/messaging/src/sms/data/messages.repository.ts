@@ -1,0 +1,577 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { InboxEntry, Outbox, Page, SmsStatusUpdatedEvent, queryPrepared } from '@nixflex/common';
+import { keysetPage } from '@nixflex/common/db/keyset';
+import type { SmsStatus } from '@nixflex/common/sms';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { OptOut } from '../../opt-outs/opt-out.entity';
+import type { CallbackOutcome, CallbackOutcomeTable } from '../status/status-rules';
+import { columnOf, tableOf } from './sql-names';
+import {
+  DispatchState,
+  HistorySource,
+  MessageRow,
+  SmsMessage,
+  SmsStatusCallback,
+  SmsStatusHistory,
+  messageFromRow,
+  messageInsert,
+} from './sms.entities';
+import { TransactionalRepository } from './transactional.repository';
+
+const SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
+
+export interface ListFilter {
+  accountId: string;
+  agentId?: string;
+  fromNumber?: string;
+  toNumber?: string;
+  status?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface QueuedOutbound {
+  id: string;
+  accountId: string;
+  apiKeyId: string | null;
+  agentId: string;
+  source: string;
+  from: string;
+  to: string;
+  body: string;
+  segments: number;
+  encoding: string;
+  estimatedCost: unknown;
+  inReplyTo: string | null;
+  statusRank: number;
+  at: Date;
+}
+
+/** An outbox row's values, as `Outbox.row` builds them, for an insert folded into a statement. */
+export interface OutboxValues {
+  id: string;
+  routing_key: string;
+  payload: string;
+}
+
+/** A status change as `applyStatus` writes it (the message's columns, its history row). */
+export interface StatusWrite {
+  id: string;
+  status: SmsStatus;
+  statusRank: number;
+  at: Date;
+  errorCode: string | null;
+  errorMessage: string | null;
+  errorFetchAfter: Date | null;
+  historyErrorCode: string | null;
+  source: HistorySource;
+}
+
+/** A verified Twilio status callback. */
+export interface CallbackFacts {
+  sid: string;
+  rawStatus: string;
+  errorCode: string | null;
+  accountSid: string;
+  at: Date;
+}
+
+/**
+ * The fields of `sms.status-updated.v1` that only the locked row knows, with
+ * the SQL expression of the callback statement giving each one. The rest of
+ * the event (`StatusEventFromCaller`) is built in TypeScript and merged in:
+ * together they are the contract type, so a change to the contract does not
+ * compile until both halves follow it.
+ */
+const STATUS_EVENT_FROM_ROW = {
+  message_id: 'm."id"',
+  account_id: 'm."account_id"',
+  agent_id: 'm."agent_id"',
+  twilio_sid: 'm."twilio_sid"',
+  previous_status: 'v."previous_status"',
+  error_code: 'm."error_code"',
+} as const satisfies Partial<Record<keyof SmsStatusUpdatedEvent, string>>;
+
+export type StatusEventFromCaller = Omit<SmsStatusUpdatedEvent, keyof typeof STATUS_EVENT_FROM_ROW>;
+
+/** What the callback statement applies when the decision table says `applied`. */
+export interface CallbackChange {
+  /** Null when Twilio's status string is not one we know (the table then says `unknown_status`). */
+  status: SmsStatus | null;
+  statusRank: number | null;
+  /** `callbackOutcomeTable(status)` of the status module: the decision, per current status. */
+  outcomes: CallbackOutcomeTable;
+  errorMessage: string | null;
+  errorFetchAfter: Date | null;
+  /** The event's fields that do not come from the row; null when nothing can be applied. */
+  event: StatusEventFromCaller | null;
+  eventId: string;
+  routingKey: string;
+}
+
+const APPLIED: CallbackOutcome = 'applied';
+
+/**
+ * Every statement on `messages` and `message_status_history` (one aggregate:
+ * a message and the history of its status). Methods that take an
+ * EntityManager run inside the caller's transaction, opened with
+ * `transaction`. The hot paths (accept, dispatch claim, callback ingest, SID
+ * store) are single hand-written statements, prepared once per connection;
+ * their table and column names come from the entities.
+ */
+@Injectable()
+export class MessagesRepository extends TransactionalRepository {
+  private readonly sql: {
+    insertQueuedOutbound: string;
+    claimForDispatch: string;
+    applyStatus: string;
+    applyCallbackToOwnedSid: string;
+    lockMessageAndSidOwner: string;
+    storeSidAndTakeParked: string;
+    setHistoryErrorCode: string;
+  };
+
+  constructor(
+    @InjectDataSource() ds: DataSource,
+    private readonly outbox: Outbox,
+  ) {
+    super(ds);
+    const messages = tableOf(ds, SmsMessage);
+    const history = tableOf(ds, SmsStatusHistory);
+    const callbacks = tableOf(ds, SmsStatusCallback);
+    const inbox = tableOf(ds, InboxEntry);
+    const optOuts = tableOf(ds, OptOut);
+    const optOutNumber = columnOf(ds, OptOut, 'ourNumber');
+    const optOutRecipient = columnOf(ds, OptOut, 'recipient');
+    const queued = messageInsert({
+      id: '$1',
+      accountId: '$2',
+      apiKeyId: '$3',
+      agentId: '$4',
+      direction: `'outbound'`,
+      source: '$5',
+      fromNumber: '$7',
+      toNumber: '$8',
+      ourNumber: '$7',
+      otherParty: '$8',
+      body: '$9',
+      segments: '$10',
+      encoding: '$11',
+      estimatedCost: '$12::jsonb',
+      inReplyTo: '$13',
+      status: `'queued'`,
+      statusRank: '$14',
+      statusChangedAt: '$6',
+      softFailure: 'false',
+      dispatchState: `'pending'`,
+      attempts: '0',
+      nextAttemptAt: '$6',
+      createdAt: '$6',
+      updatedAt: '$6',
+    });
+    const eventRow = Object.entries(STATUS_EVENT_FROM_ROW)
+      .map(([field, expr]) => `${expr} AS "${field}"`)
+      .join(', ');
+    this.sql = {
+      insertQueuedOutbound: `WITH opted_out AS (
+         SELECT 1 FROM ${optOuts} WHERE ${optOutNumber} = $7 AND ${optOutRecipient} = $8
+       ), msg AS (
+         INSERT INTO ${messages} (${queued.columns})
+         SELECT ${queued.values}
+         WHERE NOT EXISTS (SELECT 1 FROM opted_out)
+         RETURNING "id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
+         SELECT "id", 'queued', 'api', $6 FROM msg
+       ), event AS (
+         ${outbox.insertFrom('msg', '$15', '$16', '$17::jsonb')}
+       )
+       SELECT "id" FROM msg`,
+      claimForDispatch: `WITH prev AS (
+         SELECT "id", "dispatch_state" FROM ${messages} WHERE "id" = $1 FOR UPDATE
+       )
+       UPDATE ${messages} m
+          SET "attempts" = m."attempts" + 1, "dispatch_state" = 'in_flight',
+              "lease_until" = $3, "next_attempt_at" = $3, "updated_at" = now()
+         FROM prev
+        WHERE m."id" = prev."id" AND m."direction" = 'outbound' AND m."twilio_sid" IS NULL
+          AND ((m."dispatch_state" IN ('pending', 'uncertain') AND m."next_attempt_at" <= $2)
+               OR (m."dispatch_state" = 'in_flight' AND m."lease_until" <= $2))
+       RETURNING m.*, prev."dispatch_state" AS "previous_state"`,
+      applyStatus: `WITH msg AS (
+         UPDATE ${messages}
+            SET "status" = $2, "status_rank" = $3, "status_changed_at" = $4, "error_code" = $5,
+                "error_message" = $6, "soft_failure" = false, "error_fetch_after" = $7, "updated_at" = now()
+          WHERE "id" = $1
+          RETURNING "id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "error_code", "source", "occurred_at")
+         SELECT "id", $2, $8, $9, $4 FROM msg
+       )
+       ${outbox.insertFrom('msg', '$10', '$11', '$12::jsonb')}`,
+      // The decision is the status module's table ($4), looked up by the
+      // locked row's status and whether its Twilio account is the callback's.
+      applyCallbackToOwnedSid: `WITH prev AS (
+         SELECT "id", "status", "twilio_account_sid" FROM ${messages}
+          WHERE "twilio_sid" = $1 FOR UPDATE
+       ), claimed AS (
+         INSERT INTO ${inbox} ("message_id", "handler") SELECT $2, $3 FROM prev
+         ON CONFLICT DO NOTHING RETURNING 1
+       ), verdict AS (
+         SELECT prev."id", prev."status" AS "previous_status",
+                $4::jsonb -> (CASE WHEN prev."twilio_account_sid" IS NULL OR prev."twilio_account_sid" = $5
+                                   THEN 'same' ELSE 'other' END)
+                          ->> prev."status" AS "outcome"
+           FROM prev WHERE EXISTS (SELECT 1 FROM claimed)
+       ), msg AS (
+         UPDATE ${messages} m
+            SET "status" = $6::text, "status_rank" = $7, "status_changed_at" = $8,
+                "error_code" = COALESCE($9::text, m."error_code"),
+                "error_message" = CASE WHEN $9::text IS NULL THEN m."error_message" ELSE $10 END,
+                "soft_failure" = false,
+                "error_fetch_after" = CASE WHEN $9::text IS NULL AND m."error_code" IS NULL THEN $11::timestamptz END,
+                "updated_at" = now()
+           FROM verdict v
+          WHERE m."id" = v."id" AND v."outcome" = '${APPLIED}'
+          RETURNING ${eventRow}
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "error_code", "source", "occurred_at")
+         SELECT "message_id", $6::text, $9::text, 'twilio_callback', $8 FROM msg
+       ), event AS (
+         ${outbox.insertFrom('msg', '$12', '$13', '$14::jsonb || to_jsonb(msg)')}
+       ), callback AS (
+         INSERT INTO ${callbacks} ("twilio_sid", "status", "error_code", "received_at", "applied_at", "outcome")
+         SELECT $1, $15, $9::text, $8, now(), "outcome" FROM verdict
+       )
+       SELECT (SELECT count(*) FROM prev)::int AS "found", (SELECT "outcome" FROM verdict) AS "outcome"`,
+      lockMessageAndSidOwner: `SELECT m.*, (SELECT o."id" FROM ${messages} o WHERE o."twilio_sid" = $2) AS "sid_owner"
+         FROM ${messages} m WHERE m."id" = $1 FOR UPDATE OF m`,
+      storeSidAndTakeParked: `WITH stored AS (
+           UPDATE ${messages}
+              SET "twilio_sid" = $2, "twilio_account_sid" = $3, "dispatch_state" = 'done', "dispatched_at" = $4,
+                  "lease_until" = NULL, "next_attempt_at" = NULL, "last_attempt_error" = NULL, "updated_at" = now()
+            WHERE "id" = $1
+         )
+         SELECT "id", "status", "error_code", "received_at" FROM ${callbacks}
+          WHERE "twilio_sid" = $2 AND "applied_at" IS NULL ORDER BY "id"`,
+      setHistoryErrorCode: `UPDATE ${history} SET "error_code" = $3
+       WHERE "id" = (SELECT max("id") FROM ${history} WHERE "message_id" = $1 AND "status" = $2)
+         AND "error_code" IS NULL`,
+    };
+  }
+
+  // --- accept --------------------------------------------------------------
+
+  /**
+   * Stores an accepted outbound message in ONE statement (atomic on its own,
+   * so no BEGIN/COMMIT round trips): the message unless its recipient opted
+   * out of this number, its first history row, and its outbox event. False
+   * when the recipient opted out (nothing written). In `m`'s transaction when
+   * given.
+   */
+  async insertQueuedOutbound(row: QueuedOutbound, event: OutboxValues, m?: EntityManager): Promise<boolean> {
+    const rows = await queryPrepared<{ id: string }>(
+      m ?? this.ds,
+      'sms_insert_queued_outbound',
+      this.sql.insertQueuedOutbound,
+      [
+        row.id,
+        row.accountId,
+        row.apiKeyId,
+        row.agentId,
+        row.source,
+        row.at,
+        row.from,
+        row.to,
+        row.body,
+        row.segments,
+        row.encoding,
+        row.estimatedCost === null ? null : JSON.stringify(row.estimatedCost),
+        row.inReplyTo,
+        row.statusRank,
+        event.id,
+        event.routing_key,
+        event.payload,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  // --- dispatch ------------------------------------------------------------
+
+  /**
+   * The dispatcher's claim in ONE statement: a due `pending`/`uncertain`
+   * outbound message without a SID, or an `in_flight` one whose lease ran out
+   * (its worker died), becomes `in_flight` with `attempts + 1` and a new lease.
+   * Undefined when it is not claimable (another worker has it, or it is done).
+   */
+  async claimForDispatch(
+    id: string,
+    now: Date,
+    lease: Date,
+  ): Promise<{ msg: SmsMessage; previousState: DispatchState } | undefined> {
+    const [row] = await queryPrepared<MessageRow & { previous_state: DispatchState }>(
+      this.ds,
+      'sms_claim_for_dispatch',
+      this.sql.claimForDispatch,
+      [id, now, lease],
+    );
+    if (!row) return undefined;
+    return { msg: messageFromRow(row), previousState: row.previous_state };
+  }
+
+  /** Messages whose next send attempt (or abandoned claim) is due. */
+  async dueForDispatch(limit: number): Promise<string[]> {
+    const rows = await this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .select('m.id', 'id')
+      .where(`m.dispatch_state IN ('pending', 'in_flight', 'uncertain')`)
+      .andWhere('m.next_attempt_at <= now()')
+      .orderBy('m.next_attempt_at', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Locks message `id` and says which message owns `sid`, in one statement.
+   * Call under the SID lock (`StatusCallbacksRepository.lockSid`, an earlier
+   * statement): any owner was committed before this statement's snapshot, and
+   * none can appear after.
+   */
+  async lockMessageAndSidOwner(
+    m: EntityManager,
+    id: string,
+    sid: string,
+  ): Promise<{ row: SmsMessage | null; sidOwner: string | null }> {
+    const [row] = await queryPrepared<MessageRow & { sid_owner: string | null }>(
+      m,
+      'sms_lock_message_and_sid_owner',
+      this.sql.lockMessageAndSidOwner,
+      [id, sid],
+    );
+    return row
+      ? { row: messageFromRow(row), sidOwner: row.sid_owner ?? null }
+      : { row: null, sidOwner: null };
+  }
+
+  /**
+   * Stores the SID Twilio gave the message (its dispatch is done) and returns
+   * the callbacks parked for that SID, in one statement. Call under the SID
+   * lock, so no callback can be parked after this read.
+   */
+  async storeSidAndTakeParked(
+    m: EntityManager,
+    id: string,
+    created: { sid: string; accountSid: string; at: Date },
+  ): Promise<Pick<SmsStatusCallback, 'id' | 'status' | 'errorCode' | 'receivedAt'>[]> {
+    const rows = await queryPrepared<{
+      id: string;
+      status: string;
+      error_code: string | null;
+      received_at: Date;
+    }>(m, 'sms_store_sid_take_parked', this.sql.storeSidAndTakeParked, [
+      id,
+      created.sid,
+      created.accountSid,
+      created.at,
+    ]);
+    return rows.map((r) => ({
+      id: r.id,
+      status: r.status,
+      errorCode: r.error_code,
+      receivedAt: r.received_at,
+    }));
+  }
+
+  /** SIDs among `sids` that some message already owns (reconciliation must not adopt them twice). */
+  async ownedSids(sids: string[]): Promise<Set<string>> {
+    if (sids.length === 0) return new Set();
+    const rows = await this.ds.getRepository(SmsMessage).find({
+      select: { twilioSid: true },
+      where: { twilioSid: In(sids) },
+    });
+    return new Set(rows.map((r) => r.twilioSid as string));
+  }
+
+  // --- status --------------------------------------------------------------
+
+  lockMessage(m: EntityManager, id: string): Promise<SmsMessage | null> {
+    return m
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .setLock('pessimistic_write')
+      .where('m.id = :id', { id })
+      .getOne();
+  }
+
+  lockMessageBySid(m: EntityManager, sid: string): Promise<SmsMessage | null> {
+    return m
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .setLock('pessimistic_write')
+      .where('m.twilio_sid = :sid', { sid })
+      .getOne();
+  }
+
+  async updateMessage(m: EntityManager, id: string, patch: Partial<SmsMessage>): Promise<void> {
+    await m.update(SmsMessage, { id }, { ...patch, updatedAt: new Date() });
+  }
+
+  /**
+   * A status change in ONE statement, in the caller's transaction: the
+   * message's new status, its history row and its outbox event.
+   */
+  async applyStatus(m: EntityManager, change: StatusWrite, event: OutboxValues): Promise<void> {
+    await m.query(this.sql.applyStatus, [
+      change.id,
+      change.status,
+      change.statusRank,
+      change.at,
+      change.errorCode,
+      change.errorMessage,
+      change.errorFetchAfter,
+      change.historyErrorCode,
+      change.source,
+      event.id,
+      event.routing_key,
+      event.payload,
+    ]);
+  }
+
+  /**
+   * A status callback for a SID that a message already owns, in ONE
+   * statement and its own implicit transaction: lock the row, claim the
+   * event, decide by the status module's table (`change.outcomes`), apply
+   * with history and outbox event, record the callback with its outcome. The
+   * decision reads the locked row, which is its latest committed version.
+   *
+   * `found` is false when no message owns the SID; nothing was written then.
+   * `outcome` is null when the event was already claimed (a duplicate).
+   */
+  async applyCallbackToOwnedSid(
+    eventId: string,
+    handler: string,
+    cb: CallbackFacts,
+    change: CallbackChange,
+  ): Promise<{ found: boolean; outcome: CallbackOutcome | null }> {
+    const [row] = await queryPrepared<{ found: number; outcome: CallbackOutcome | null }>(
+      this.ds,
+      'sms_apply_callback_to_owned_sid',
+      this.sql.applyCallbackToOwnedSid,
+      [
+        cb.sid,
+        eventId,
+        handler,
+        JSON.stringify(change.outcomes),
+        cb.accountSid,
+        change.status,
+        change.statusRank,
+        cb.at,
+        cb.errorCode,
+        change.errorMessage,
+        change.errorFetchAfter,
+        change.eventId,
+        change.routingKey,
+        change.event === null ? null : JSON.stringify(change.event),
+        cb.rawStatus,
+      ],
+    );
+    return { found: row.found > 0, outcome: row.outcome };
+  }
+
+  /** `sent` for longer than the threshold and not flagged yet: the rows to flag, locked. */
+  lockStuckInSent(m: EntityManager, afterMs: number, limit: number): Promise<SmsMessage[]> {
+    return m
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where(`m.status = 'sent' AND NOT m.soft_failure`)
+      .andWhere('m.status_changed_at < now() - make_interval(secs => :s::float8 / 1000)', { s: afterMs })
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Sent outbound messages in one of `statuses` whose status has not moved
+   * for `afterMs`, longest unchanged first (the reconciler's candidates).
+   */
+  unchangedSince(statuses: readonly SmsStatus[], afterMs: number, limit: number): Promise<SmsMessage[]> {
+    return this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where(`m.twilio_sid IS NOT NULL AND m.direction = 'outbound'`)
+      .andWhere('m.status IN (:...statuses)', { statuses })
+      .andWhere('m.status_changed_at < now() - make_interval(secs => :s::float8 / 1000)', { s: afterMs })
+      .orderBy('m.status_changed_at', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** Failure statuses still without their error code whose look-up at Twilio is due. */
+  dueErrorFetches(limit: number): Promise<SmsMessage[]> {
+    return this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.error_fetch_after IS NOT NULL AND m.error_fetch_after <= now()')
+      .orderBy('m.error_fetch_after', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The latest history row of `status` for a message gets the code that was missing. */
+  async setHistoryErrorCode(
+    m: EntityManager,
+    messageId: string,
+    status: SmsStatus,
+    code: string,
+  ): Promise<void> {
+    await m.query(this.sql.setHistoryErrorCode, [messageId, status, code]);
+  }
+
+  // --- queries -------------------------------------------------------------
+
+  findForAccount(accountId: string, idOrSid: string): Promise<SmsMessage | null> {
+    const repo = this.ds.getRepository(SmsMessage);
+    return SID.test(idOrSid)
+      ? repo.findOneBy({ accountId, twilioSid: idOrSid })
+      : repo.findOneBy({ accountId, id: idOrSid });
+  }
+
+  history(messageId: string): Promise<SmsStatusHistory[]> {
+    return this.ds.getRepository(SmsStatusHistory).find({ where: { messageId }, order: { id: 'ASC' } });
+  }
+
+  /** The conversation (our number, other party) from `from` on, oldest first. */
+  conversationSince(from: SmsMessage, limit: number): Promise<SmsMessage[]> {
+    return this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.account_id = :a AND m.our_number = :n AND m.other_party = :o', {
+        a: from.accountId,
+        n: from.ourNumber,
+        o: from.otherParty,
+      })
+      .andWhere('(m.created_at, m.id) >= (:at, :id)', { at: from.createdAt, id: from.id })
+      .orderBy('m.created_at', 'ASC')
+      .addOrderBy('m.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** An account's messages, newest first, one keyset page. */
+  list(f: ListFilter): Promise<Page<SmsMessage>> {
+    const qb = this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.account_id = :account', { account: f.accountId });
+    if (f.agentId !== undefined) qb.andWhere('m.agent_id = :agent', { agent: f.agentId });
+    if (f.fromNumber !== undefined) qb.andWhere('m.from_number = :from', { from: f.fromNumber });
+    if (f.toNumber !== undefined) qb.andWhere('m.to_number = :to', { to: f.toNumber });
+    if (f.status !== undefined) qb.andWhere('m.status = :status', { status: f.status });
+    return keysetPage(qb, 'm', f);
+  }
+}
