@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { SmsStatus } from '@nixflex/common/sms';
 import { DataSource, EntityManager } from 'typeorm';
 import { SmsMessage } from '../sms/sms.entities';
 
@@ -23,7 +24,7 @@ export type ReceivedSmsRow = Pick<
 export type HistoryRow = Pick<SmsMessage, 'direction' | 'body'>;
 
 /** Outbound messages that never reached the other party are not part of what they saw. */
-const UNSEEN_OUTBOUND = ['failed', 'undelivered', 'canceled'] as const;
+const UNSEEN_OUTBOUND = ['failed', 'undelivered', 'canceled'] as const satisfies readonly SmsStatus[];
 
 /**
  * The statements inbound SMS runs on `messaging.messages`: storing a received
@@ -88,15 +89,16 @@ export class ConversationRepository {
     const newestFirst = await this.ds
       .getRepository(SmsMessage)
       .createQueryBuilder('m')
-      .select(['m.direction', 'm.body'])
+      .select('m.direction', 'direction')
+      .addSelect('m.body', 'body')
       .where('m.accountId = :accountId AND m.ourNumber = :ourNumber AND m.otherParty = :otherParty', q)
       .andWhere('m.id <> :excludeId', q)
       .andWhere(`(m.direction = 'inbound' OR m.status NOT IN (:...unseen))`, { unseen: UNSEEN_OUTBOUND })
       .orderBy('m.createdAt', 'DESC')
       .addOrderBy('m.id', 'DESC')
       .limit(q.limit)
-      .getMany();
-    return newestFirst.reverse().map((r) => ({ direction: r.direction, body: r.body }));
+      .getRawMany<HistoryRow>();
+    return newestFirst.reverse();
   }
 
   /** Shows on the inbound message why it got no reply (`error_code` / `error_message`). */

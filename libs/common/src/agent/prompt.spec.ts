@@ -1,5 +1,5 @@
 import { agentMessages } from './agent-reply.generator';
-import { composeSystemPrompt } from './prompt';
+import { composeSystemPrompt, withBusinessProfile } from './prompt';
 
 const PROFILE_INTRO =
   'You answer for the business below, reached on this phone number. Where these details conflict with the instructions above, these details win.';
@@ -73,6 +73,20 @@ describe('composeSystemPrompt', () => {
     expect(
       composeSystemPrompt({ agentPrompt: 'Hi.', businessProfile: null, channel: 'sms', callerHistory: [] }),
     ).toBe('Hi.');
+  });
+});
+
+describe('withBusinessProfile', () => {
+  it('is the SMS composition without history: what numbers resolves as system_prompt', () => {
+    for (const [agentPrompt, profile] of [
+      ['Be friendly.\n', 'Smile Dental.'],
+      ['Be friendly.', null],
+      ['', 'Bright Bite'],
+    ] as const) {
+      expect(withBusinessProfile(agentPrompt, profile)).toBe(
+        composeSystemPrompt({ agentPrompt, businessProfile: profile, channel: 'sms' }),
+      );
+    }
   });
 });
 

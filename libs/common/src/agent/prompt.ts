@@ -66,8 +66,20 @@ export function composeSystemPrompt(input: PromptInput): string {
   if (input.callerHistory?.length) sections.push(callerHistorySection(input.callerHistory));
   const notes = CHANNEL_NOTES[input.channel];
   if (notes) sections.push(notes);
+  return appendSections(input.agentPrompt, sections);
+}
+
+/**
+ * The agent's prompt with the number's BUSINESS PROFILE, for any channel
+ * (`ResolvedNumber.system_prompt`); the agent's prompt as written without one.
+ */
+export function withBusinessProfile(agentPrompt: string, businessProfile: string | null): string {
+  return appendSections(agentPrompt, businessProfile ? [businessProfileSection(businessProfile)] : []);
+}
+
+function appendSections(agentPrompt: string, sections: string[]): string {
   // Nothing to add: the agent's prompt exactly as written (what SMS always sent).
-  if (sections.length === 0) return input.agentPrompt;
-  const agent = input.agentPrompt.trim() === '' ? [] : [input.agentPrompt.trimEnd()];
+  if (sections.length === 0) return agentPrompt;
+  const agent = agentPrompt.trim() === '' ? [] : [agentPrompt.trimEnd()];
   return [...agent, ...sections].join('\n\n');
 }
