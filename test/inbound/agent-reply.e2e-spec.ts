@@ -43,6 +43,13 @@ describe('Inbound SMS answered by the agent', () => {
     expect(last.messages[0].content).toContain('You are helpful.');
     expect(last.messages[0].content).toContain('BUSINESS PROFILE');
     expect(last.messages[0].content).toContain('Acme Dental');
+    // Exactly the prompt SMS replies have always had: the agent's, then the number's profile.
+    expect(last.messages[0].content).toBe(
+      'You are helpful.\n\nBUSINESS PROFILE\n' +
+        'You answer for the business below, reached on this phone number. ' +
+        'Where these details conflict with the instructions above, these details win.\n\n' +
+        'We are Acme Dental, open 9-5 weekdays.',
+    );
     const turns = last.messages.slice(1).map((m: any) => [m.role, m.content]);
     expect(turns[0]).toEqual(['user', 'Are you open on Monday?']);
     expect(turns[1][0]).toBe('assistant');

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { HealthHandler } from './health/health.handler';
+import { InboundReply } from './inbound/inbound-reply.entity';
 import { InboundModule } from './inbound/inbound.module';
 import { OptOut } from './opt-outs/opt-out.entity';
 import { SMS_ENTITIES } from './sms/data';
@@ -8,7 +9,7 @@ import { SmsModule } from './sms/sms.module';
 
 @Module({
   imports: [
-    CoreModule.forService({ service: 'messaging', entities: [...SMS_ENTITIES, OptOut] }),
+    CoreModule.forService({ service: 'messaging', entities: [...SMS_ENTITIES, OptOut, InboundReply] }),
     SmsModule,
     InboundModule,
   ],

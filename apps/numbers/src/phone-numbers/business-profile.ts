@@ -1,22 +1,14 @@
 import { AppError, CUSTOM_PROMPT_MAX } from '@nixflex/common';
 
-export const BUSINESS_PROFILE_HEADING = 'BUSINESS PROFILE';
-
 /**
- * The prompt the engine gives the model for a number: the agent's shared
- * template, then the number's business profile. The profile comes last and
- * says it wins, so a reseller's per-number details override the template.
+ * The prompt the engine gives the model for a number (agent prompt, then the
+ * BUSINESS PROFILE that wins on a conflict) is worded once, in the agent layer
+ * that SMS and voice replies compose their prompts with.
  */
-export function composeSystemPrompt(agentPrompt: string, customPrompt: string | null): string {
-  if (!customPrompt) return agentPrompt;
-  const section = [
-    BUSINESS_PROFILE_HEADING,
-    'You answer for the business below, reached on this phone number. Where these details conflict with the instructions above, these details win.',
-    '',
-    customPrompt,
-  ].join('\n');
-  return agentPrompt.trim() === '' ? section : `${agentPrompt.trimEnd()}\n\n${section}`;
-}
+export {
+  BUSINESS_PROFILE_HEADING,
+  withBusinessProfile as composeSystemPrompt,
+} from '@nixflex/common/agent/prompt';
 
 /**
  * `undefined` = leave as is; `null`, "" or only whitespace = clear; longer

@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { SmsStatus } from '@nixflex/common/sms';
+import { DataSource, EntityManager } from 'typeorm';
+import { SmsMessage } from '../sms/data';
+
+/** A received SMS as inbound stores it (`direction 'inbound'`, `status 'received'`). */
+export type ReceivedSmsRow = Pick<
+  SmsMessage,
+  | 'id'
+  | 'accountId'
+  | 'agentId'
+  | 'fromNumber'
+  | 'toNumber'
+  | 'body'
+  | 'segments'
+  | 'encoding'
+  | 'statusRank'
+  | 'twilioSid'
+  | 'twilioAccountSid'
+> & { at: Date };
+
+/** One earlier message of a conversation, as the agent is shown it. */
+export type HistoryRow = Pick<SmsMessage, 'direction' | 'body'>;
+
+/** Outbound messages that never reached the other party are not part of what they saw. */
+const UNSEEN_OUTBOUND = ['failed', 'undelivered', 'canceled'] as const satisfies readonly SmsStatus[];
+
+/**
+ * The statements inbound SMS runs on `messaging.messages`: storing a received
+ * message, the conversation history the agent is shown, and the outcome of
+ * the reply on the inbound message. Column names come from `SmsMessage`.
+ */
+@Injectable()
+export class ConversationRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /**
+   * Stores a received message unless its Twilio SID is already stored: the
+   * insert is the atomic claim of the SID (the unique `twilio_sid`). The id,
+   * or null for a duplicate.
+   */
+  async insertReceived(m: EntityManager, row: ReceivedSmsRow): Promise<string | null> {
+    const { at, ...columns } = row;
+    const result = await m
+      .createQueryBuilder()
+      .insert()
+      .into(SmsMessage)
+      .values({
+        ...columns,
+        direction: 'inbound',
+        source: 'twilio_inbound',
+        ourNumber: row.toNumber,
+        otherParty: row.fromNumber,
+        status: 'received',
+        statusChangedAt: at,
+        createdAt: at,
+        updatedAt: at,
+      })
+      .orIgnore()
+      .returning(['id'])
+      .updateEntity(false)
+      .execute();
+    const rows = result.raw as Array<Pick<SmsMessage, 'id'>>;
+    return rows[0]?.id ?? null;
+  }
+
+  /** The stored inbound message with this Twilio SID. */
+  async receivedIdBySid(m: EntityManager, twilioSid: string): Promise<string | null> {
+    const row = await m.findOne(SmsMessage, {
+      select: { id: true },
+      where: { twilioSid, direction: 'inbound' },
+    });
+    return row?.id ?? null;
+  }
+
+  /**
+   * The last `limit` messages between our number and the other party, oldest
+   * first, without `excludeId` (the message being answered) and without
+   * outbound messages that never reached them.
+   */
+  async history(q: {
+    accountId: string;
+    ourNumber: string;
+    otherParty: string;
+    excludeId: string;
+    limit: number;
+  }): Promise<HistoryRow[]> {
+    const newestFirst = await this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .select('m.direction', 'direction')
+      .addSelect('m.body', 'body')
+      .where('m.accountId = :accountId AND m.ourNumber = :ourNumber AND m.otherParty = :otherParty', q)
+      .andWhere('m.id <> :excludeId', q)
+      .andWhere(`(m.direction = 'inbound' OR m.status NOT IN (:...unseen))`, { unseen: UNSEEN_OUTBOUND })
+      .orderBy('m.createdAt', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .limit(q.limit)
+      .getRawMany<HistoryRow>();
+    return newestFirst.reverse();
+  }
+
+  /** Shows on the inbound message why it got no reply (`error_code` / `error_message`). */
+  async recordReplyProblem(
+    m: EntityManager,
+    inboundId: string,
+    code: string,
+    message: string,
+  ): Promise<void> {
+    await m.update(
+      SmsMessage,
+      { id: inboundId },
+      { errorCode: code, errorMessage: message.slice(0, 500), updatedAt: () => 'now()' },
+    );
+  }
+}

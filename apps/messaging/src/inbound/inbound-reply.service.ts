@@ -1,0 +1,144 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { AppError, ResolvedNumber } from '@nixflex/common';
+import { AgentReplyGenerator, AgentTurn } from '@nixflex/common/agent';
+import { SmsSendService } from '../sms/accept/send.service';
+import { ConversationRepository } from './conversation.repository';
+import { InboundEvents } from './inbound-events';
+import { InboundRepliesRepository } from './inbound-replies.repository';
+import { clampReply, helpText } from './keywords';
+
+/** Earlier messages of the conversation the agent is shown. */
+const HISTORY_LIMIT = 20;
+/** A reply claim older than this with no outcome is taken over by a redelivery. */
+const CLAIM_LEASE_SECONDS = 120;
+const REASON_MAX = 500;
+
+/** A stored inbound message whose reply is registered and still to be sent. */
+export interface OwedReply {
+  inboundId: string;
+  number: ResolvedNumber;
+  /** The sender, who gets the reply. */
+  from: string;
+  body: string;
+  kind: 'agent' | 'help';
+}
+
+/** How an owed reply ended. */
+export type ReplyOutcome =
+  | { state: 'sent'; reply: OwedReply; replyId: string; text: string }
+  | { state: 'failed' | 'skipped'; reply: OwedReply; code: string; reason: string };
+
+/**
+ * Sends the reply an inbound message is owed: claims it (one consumer wins;
+ * its message id was fixed when it was registered), writes it (HELP text or
+ * the agent's answer from the LLM), sends it through the normal send path,
+ * and records the outcome.
+ */
+@Injectable()
+export class InboundReplyService implements OnModuleInit {
+  private readonly logger = new Logger('InboundSms');
+
+  constructor(
+    private readonly agent: AgentReplyGenerator,
+    private readonly conversation: ConversationRepository,
+    private readonly replies: InboundRepliesRepository,
+    private readonly events: InboundEvents,
+    private readonly sender: SmsSendService,
+  ) {}
+
+  onModuleInit(): void {
+    if (!this.agent.configured)
+      this.logger.warn(
+        'LLM_BASE_URL is not set: inbound SMS are stored but not answered (llm_not_configured)',
+      );
+  }
+
+  async reply(owed: OwedReply): Promise<void> {
+    const replyId = await this.replies.claim(owed.inboundId, CLAIM_LEASE_SECONDS);
+    if (!replyId) return;
+    const fail = (state: 'failed' | 'skipped', code: string, reason: string) =>
+      this.finish({ state, reply: owed, code, reason: reason.slice(0, REASON_MAX) });
+
+    let text: string;
+    if (owed.kind === 'help') {
+      text = helpText(owed.number);
+    } else {
+      if (!this.agent.configured) return fail('skipped', 'llm_not_configured', 'No LLM is configured');
+      try {
+        text = await this.agentText(owed);
+      } catch (err) {
+        // An LlmError reads `LLM error 500: ...`; a failed history read is reported the same way.
+        const reason = (err instanceof Error ? err.message : String(err)).slice(0, REASON_MAX);
+        this.logger.warn(`LLM reply for ${owed.inboundId} failed: ${reason}`);
+        return fail('failed', 'llm_failed', reason);
+      }
+      if (!text) return fail('failed', 'llm_failed', 'The LLM returned an empty reply');
+    }
+
+    const { number } = owed;
+    try {
+      await this.sender.send({
+        account_id: number.account_id,
+        agent_id: number.agent_id,
+        from_number: number.phone_number,
+        to: owed.from,
+        message: text,
+        message_id: replyId,
+        in_reply_to: owed.inboundId,
+        source: 'agent_reply',
+      });
+    } catch (err) {
+      // The reply's id is fixed: a primary-key clash means an earlier attempt stored (and so sends) it.
+      if (!isUniqueViolation(err)) {
+        if (err instanceof AppError) return fail('failed', err.code, err.message);
+        throw err;
+      }
+    }
+    await this.finish({ state: 'sent', reply: owed, replyId, text });
+  }
+
+  /** The agent's answer: the conversation so far as turns, then the new message; clamped for SMS. */
+  private async agentText(owed: OwedReply): Promise<string> {
+    const history = await this.conversation.history({
+      accountId: owed.number.account_id,
+      ourNumber: owed.number.phone_number,
+      otherParty: owed.from,
+      excludeId: owed.inboundId,
+      limit: HISTORY_LIMIT,
+    });
+    const turns: AgentTurn[] = [
+      ...history.map((h): AgentTurn => ({
+        from: h.direction === 'inbound' ? 'caller' : 'agent',
+        text: h.body,
+      })),
+      { from: 'caller', text: owed.body },
+    ];
+    return clampReply(await this.agent.reply({ number: owed.number, channel: 'sms', turns }));
+  }
+
+  /** Records the outcome; a failure or skip is shown on the inbound message (error_code/error_message). */
+  private async finish(outcome: ReplyOutcome): Promise<void> {
+    const { inboundId, number } = outcome.reply;
+    await this.replies.transaction(async (m) => {
+      if (outcome.state === 'sent') {
+        await this.events.replied(m, number, {
+          message_id: outcome.replyId,
+          in_reply_to: inboundId,
+          from: number.phone_number,
+          to: outcome.reply.from,
+          body: outcome.text,
+        });
+        await this.replies.settle(m, inboundId, 'sent', null);
+      } else {
+        await this.replies.settle(m, inboundId, outcome.state, outcome.reason);
+        await this.conversation.recordReplyProblem(m, inboundId, outcome.code, outcome.reason);
+      }
+    });
+    this.events.flush();
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } } | null;
+  return typeof e === 'object' && e !== null && (e.code === '23505' || e.driverError?.code === '23505');
+}

@@ -1,0 +1,6 @@
+/** The agent's reply layer, shared by SMS and voice: `import { AgentReplyGenerator } from '@nixflex/common/agent'`. */
+export * from './prompt';
+export * from './llm-settings';
+export * from './llm-client';
+export * from './agent-reply.generator';
+export * from './agent.module';
