@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { SmsStatus } from '@nixflex/common/sms';
 import { DataSource, EntityManager } from 'typeorm';
 import { SmsMessage } from '../sms/data';
+import { UNSEEN_STATUSES } from '../sms/status/status-rules';
 
 /** A received SMS as inbound stores it (`direction 'inbound'`, `status 'received'`). */
 export type ReceivedSmsRow = Pick<
@@ -22,9 +22,6 @@ export type ReceivedSmsRow = Pick<
 
 /** One earlier message of a conversation, as the agent is shown it. */
 export type HistoryRow = Pick<SmsMessage, 'direction' | 'body'>;
-
-/** Outbound messages that never reached the other party are not part of what they saw. */
-const UNSEEN_OUTBOUND = ['failed', 'undelivered', 'canceled'] as const satisfies readonly SmsStatus[];
 
 /**
  * The statements inbound SMS runs on `messaging.messages`: storing a received
@@ -93,7 +90,7 @@ export class ConversationRepository {
       .addSelect('m.body', 'body')
       .where('m.accountId = :accountId AND m.ourNumber = :ourNumber AND m.otherParty = :otherParty', q)
       .andWhere('m.id <> :excludeId', q)
-      .andWhere(`(m.direction = 'inbound' OR m.status NOT IN (:...unseen))`, { unseen: UNSEEN_OUTBOUND })
+      .andWhere(`(m.direction = 'inbound' OR m.status NOT IN (:...unseen))`, { unseen: UNSEEN_STATUSES })
       .orderBy('m.createdAt', 'DESC')
       .addOrderBy('m.id', 'DESC')
       .limit(q.limit)

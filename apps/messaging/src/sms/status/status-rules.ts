@@ -47,6 +47,11 @@ export function isFailureStatus(status: SmsStatus): boolean {
   return status === 'failed' || status === 'undelivered';
 }
 
+/** Outbound statuses whose message never reached the other party (not part of the conversation they saw). */
+export const UNSEEN_STATUSES: readonly SmsStatus[] = SMS_STATUSES.filter(
+  (s) => isFailureStatus(s) || s === 'canceled',
+);
+
 /** Statuses a message can still move on from by itself (what reconciliation asks Twilio about). */
 export const NON_FINAL_STATUSES: readonly SmsStatus[] = SMS_STATUSES.filter((s) => !isFinalStatus(s));
 
