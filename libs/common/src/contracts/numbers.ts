@@ -226,13 +226,40 @@ export class CalendarInput {
   event_type_id: string;
 }
 
+/** `PATCH /v1/phone-numbers/:phoneNumber`: absent = unchanged, `null` (or "") = cleared. */
+export class UpdateNumberBody {
+  @ApiPropertyOptional(CUSTOM_PROMPT_DOC)
+  @IsOptional()
+  @IsString()
+  custom_prompt?: string | null;
+
+  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  voice?: string | null;
+
+  @ApiPropertyOptional(NUMBER_WEBHOOK_URL_DOC)
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === '' ? null : value))
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @MaxLength(2000)
+  webhook_url?: string | null;
+
+  @ApiPropertyOptional({ type: () => CalendarInput, nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CalendarInput)
+  calendar?: CalendarInput | null;
+}
+
 /**
  * `POST /v1/phone-numbers`. `phone_number`, `twilio_sid` and `custom_prompt`
  * are only shape-checked here so that the service reports them with their own
  * codes (invalid_phone_format, invalid_twilio_sid, custom_prompt_too_long) in
  * the spec's order.
  */
-export class ImportNumberBody {
+export class ImportNumberBody extends UpdateNumberBody {
   @ApiProperty({
     type: String,
     example: '+447446466847',
@@ -265,57 +292,6 @@ export class ImportNumberBody {
   @IsString()
   @MaxLength(100)
   agent_id: string;
-
-  @ApiPropertyOptional(CUSTOM_PROMPT_DOC)
-  @IsOptional()
-  @IsString()
-  custom_prompt?: string | null;
-
-  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  voice?: string | null;
-
-  @ApiPropertyOptional(NUMBER_WEBHOOK_URL_DOC)
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === '' ? null : value))
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  @MaxLength(2000)
-  webhook_url?: string | null;
-
-  @ApiPropertyOptional({ type: () => CalendarInput, nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => CalendarInput)
-  calendar?: CalendarInput | null;
-}
-
-/** `PATCH /v1/phone-numbers/:phoneNumber`: absent = unchanged, `null` (or "") = cleared. */
-export class UpdateNumberBody {
-  @ApiPropertyOptional(CUSTOM_PROMPT_DOC)
-  @IsOptional()
-  @IsString()
-  custom_prompt?: string | null;
-
-  @ApiPropertyOptional({ type: String, maxLength: 64, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  voice?: string | null;
-
-  @ApiPropertyOptional(NUMBER_WEBHOOK_URL_DOC)
-  @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (value === '' ? null : value))
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
-  @MaxLength(2000)
-  webhook_url?: string | null;
-
-  @ApiPropertyOptional({ type: () => CalendarInput, nullable: true })
-  @IsOptional()
-  @ValidateNested()
-  @Type(() => CalendarInput)
-  calendar?: CalendarInput | null;
 }
 
 export class DeleteNumberQuery {
