@@ -13,7 +13,8 @@ const ROOT = path.resolve(__dirname, '../..');
 /** Spellings that only make sense on a developer's machine or beside the checkout. */
 const FORBIDDEN: Array<[RegExp, string]> = [
   [/\.\.\/shared\b|\bshared\/(spec|twilio|calcom)\b|\bshared\/CONVENTIONS/, 'a folder beside the checkout'],
-  [/\/work\/|\/root\/|\/home\/[a-z]/, 'an absolute machine path'],
+  // Not preceded by a host name or path segment, so URLs such as https://example.org/home/... pass.
+  [/(^|[\s'"`(=:])\/(work|root|home\/[a-z][\w-]*|tmp\/[\w.-]+)\//, 'an absolute machine path'],
   [/\.library\b/, "the development machine's tool library"],
 ];
 
