@@ -26,15 +26,35 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Ports for test servers come from below the kernel's ephemeral range
+ * (32768-60999 on Linux). A port that `listen(0)` reported free is in that
+ * range, so any outgoing connection (a Postgres pool, an AMQP channel) could
+ * take it as its source port before the service binds it, and the service
+ * then failed to start with EADDRINUSE. Here a random port of 20000-32767 is
+ * tried until one binds; only listeners use that range.
+ */
+const TEST_PORTS = { from: 20000, to: 32767 };
+const takenHere = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from + 1));
+    if (takenHere.has(port)) continue;
+    if (await canListen(port)) {
+      takenHere.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in ${TEST_PORTS.from}-${TEST_PORTS.to}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
