@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@nixflex/common/db';
 import { DataSource, EntityManager } from 'typeorm';
 import { InboundReply, InboundReplyState } from './inbound-reply.entity';
 
@@ -8,8 +9,10 @@ import { InboundReply, InboundReplyState } from './inbound-reply.entity';
  * message or an event take the caller's transaction (`EntityManager`).
  */
 @Injectable()
-export class InboundRepliesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+export class InboundRepliesRepository extends TransactionalRepository {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds);
+  }
 
   /** Registers the reply `inboundId` is owed, unclaimed, with its fixed message id. */
   async register(m: EntityManager, inboundId: string, replyMessageId: string): Promise<void> {
@@ -54,10 +57,5 @@ export class InboundRepliesRepository {
     reason: string | null,
   ): Promise<void> {
     await m.update(InboundReply, { inboundId }, { state, reason });
-  }
-
-  /** Runs `work` in one transaction; pass its manager to the writes above. */
-  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@nixflex/common/db';
 import { Page } from '@nixflex/common';
 import { KeysetRequest, keysetPage } from '@nixflex/common/db/keyset';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,11 +11,9 @@ import { Agent } from './agent.entity';
  * (from `transaction`), so the agent and the event announcing it commit together.
  */
 @Injectable()
-export class AgentsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+export class AgentsRepository extends TransactionalRepository {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds);
   }
 
   save(m: EntityManager, agent: Partial<Agent>): Promise<Agent> {

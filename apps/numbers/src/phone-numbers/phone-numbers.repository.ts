@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@nixflex/common/db';
 import { AppError, Page } from '@nixflex/common';
 import { KeysetRequest, keysetPage } from '@nixflex/common/db/keyset';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
@@ -15,11 +16,9 @@ function pgCode(err: unknown): string | undefined {
 
 /** All SQL of the phone-numbers aggregate. Only 'active' rows are visible outside the import. */
 @Injectable()
-export class PhoneNumbersRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(work);
+export class PhoneNumbersRepository extends TransactionalRepository {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds);
   }
 
   /** The account owning an agent, or undefined when no such agent exists. */

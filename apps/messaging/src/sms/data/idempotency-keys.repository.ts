@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { SmsIdempotencyKey } from './sms.entities';
-import { TransactionalRepository } from './transactional.repository';
+import { TransactionalRepository } from '@nixflex/common/db';
 
 /** Every statement on `idempotency_keys` (Stripe-style Idempotency-Key of `POST /v1/sms`). */
 @Injectable()

@@ -17,7 +17,7 @@ import {
   messageFromRow,
   messageInsert,
 } from './sms.entities';
-import { TransactionalRepository } from './transactional.repository';
+import { TransactionalRepository } from '@nixflex/common/db';
 
 const SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { CallbackOutcome } from '../status/status-rules';
 import { tableOf } from './sql-names';
 import { SmsStatusCallback } from './sms.entities';
-import { TransactionalRepository } from './transactional.repository';
+import { TransactionalRepository } from '@nixflex/common/db';
 
 /**
  * Every statement on `status_callbacks` but the two that fold it into a

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@nixflex/common/db';
 import { Page, WebhookDeliveryStatus, WebhookFailureReason } from '@nixflex/common';
 import { KeysetRequest, keysetPage } from '@nixflex/common/db/keyset';
 import { DataSource, EntityManager } from 'typeorm';
@@ -44,11 +45,9 @@ export interface NewDelivery {
 }
 
 @Injectable()
-export class DeliveriesRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(fn);
+export class DeliveriesRepository extends TransactionalRepository {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds);
   }
 
   async isEndpointDisabled(

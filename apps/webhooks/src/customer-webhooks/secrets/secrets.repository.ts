@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { TransactionalRepository } from '@nixflex/common/db';
 import { DataSource, EntityManager } from 'typeorm';
 import { WebhookSecret } from '../entities';
 
 @Injectable()
-export class SecretsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.ds.transaction(fn);
+export class SecretsRepository extends TransactionalRepository {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds);
   }
 
   /** Inserts unless the account already has a secret (two first reads at once keep one). */

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
- * What every SMS repository shares: its DataSource stays inside, and callers
+ * What every repository shares: its DataSource stays inside, and callers
  * that need several statements atomic get an EntityManager only through
  * `transaction`, to hand back to repository methods.
  */
