@@ -2,7 +2,7 @@
 /**
  * `npm start`: build if needed, check the configuration and that Postgres and
  * RabbitMQ answer, create the database if it does not exist, migrate, then run
- * the four services as separate processes, plus the Twilio sandbox and the
+ * the five services as separate processes, plus the Twilio sandbox and the
  * stub LLM while the configuration points at them (the local default). Logs are
  * prefixed with the process name; Ctrl-C stops everything.
  *
@@ -58,6 +58,7 @@ const names = only
       'numbers',
       'messaging',
       'webhooks',
+      'voice',
       'gateway',
     ];
 

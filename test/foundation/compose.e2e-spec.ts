@@ -45,15 +45,15 @@ describe('docker-compose.yml stays in step with npm start', () => {
       for (const port of published(name)) expect(String(port)).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     }
     expect(published('rabbitmq')).toContain('127.0.0.1:15672:15672');
-    // The two entry points of the system are the only ports open beyond this host.
+    // The entry points of the system (API, Twilio's webhooks, Twilio's voice WebSockets) are the only ports open beyond this host.
     const open = Object.values<any>(compose.services)
       .flatMap((s) => (s.ports ?? []) as string[])
       .filter((p) => !String(p).startsWith('127.0.0.1:'));
-    expect(open.sort()).toEqual(['3000:3000', '3001:3001']);
+    expect(open.sort()).toEqual(['3000:3000', '3001:3001', '3002:3002']);
   });
 
   it('starts app services after Postgres and RabbitMQ are healthy, and restarts them', () => {
-    for (const name of ['numbers', 'messaging', 'webhooks', 'gateway']) {
+    for (const name of ['numbers', 'messaging', 'webhooks', 'voice', 'gateway']) {
       const service = compose.services[name];
       expect(service.depends_on).toEqual({
         postgres: { condition: 'service_healthy' },

@@ -96,6 +96,7 @@ describe('the Docker image, built without Docker', () => {
     const ports = {
       gateway: await freePort(),
       webhooks: await freePort(),
+      voice: await freePort(),
       sandbox: await freePort(),
       llm: await freePort(),
     };
@@ -108,6 +109,8 @@ describe('the Docker image, built without Docker', () => {
       BROKER_PREFIX: prefix,
       GATEWAY_PORT: String(ports.gateway),
       WEBHOOKS_PORT: String(ports.webhooks),
+      VOICE_PORT: String(ports.voice),
+      PUBLIC_VOICE_BASE_URL: `ws://127.0.0.1:${ports.voice}`,
       HOST: '127.0.0.1',
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
       TWILIO_API_BASE_URL: `http://127.0.0.1:${ports.sandbox}`,

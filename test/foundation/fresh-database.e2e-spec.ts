@@ -11,7 +11,7 @@ import { lines, runNode } from '../harness/run';
 import { deleteBrokerNamespace, freePort, waitFor } from '../harness/stack';
 
 const MIGRATE = 'dist/libs/common/src/db/migrate.cli.js';
-const SCHEMAS = ['gateway', 'numbers', 'messaging', 'webhooks'];
+const SCHEMAS = ['gateway', 'numbers', 'messaging', 'webhooks', 'voice'];
 
 function freshName(what: string): string {
   return `nixflex_test_${runId()}_${what}_${randomBytes(4).toString('hex')}`;
@@ -91,6 +91,7 @@ describe('npm start on a database that does not exist', () => {
     const ports = {
       gateway: await freePort(),
       webhooks: await freePort(),
+      voice: await freePort(),
       sandbox: await freePort(),
       llm: await freePort(),
     };
@@ -107,6 +108,7 @@ describe('npm start on a database that does not exist', () => {
           HOST: '127.0.0.1',
           GATEWAY_PORT: String(ports.gateway),
           WEBHOOKS_PORT: String(ports.webhooks),
+          VOICE_PORT: String(ports.voice),
           PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
           SANDBOX_PORT: String(ports.sandbox),
           LLM_STUB_PORT: String(ports.llm),
@@ -131,7 +133,7 @@ describe('npm start on a database that does not exist', () => {
         status: 'ok',
         database: 'up',
         broker: 'up',
-        services: { numbers: 'up', messaging: 'up', webhooks: 'up' },
+        services: { numbers: 'up', messaging: 'up', webhooks: 'up', voice: 'up' },
       });
       // Created once, by the preflight, before any service started.
       const created = lines(out).filter((l) => l.includes(`created database "${db}" (it did not exist)`));

@@ -34,6 +34,7 @@ async function baseEnv(extra: Record<string, string> = {}): Promise<Record<strin
     HOST: '127.0.0.1',
     GATEWAY_PORT: String(await freePort()),
     WEBHOOKS_PORT: String(await freePort()),
+    VOICE_PORT: String(await freePort()),
     SANDBOX_PORT: String(await freePort()),
     LLM_STUB_PORT: String(await freePort()),
     ...extra,

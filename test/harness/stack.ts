@@ -1,7 +1,7 @@
 /**
  * Boots a whole, isolated Nixflex stack for one test file: its own database
  * (cloned from the run's migrated template), its own broker namespace, free
- * ports, the Twilio sandbox and the stub LLM, and the four compiled services
+ * ports, the Twilio sandbox and the stub LLM, and the five compiled services
  * as separate processes - the same binaries `npm start` runs.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -15,11 +15,11 @@ import { Client } from 'pg';
 import PROCESSES from '../../scripts/processes.json';
 import { ROOT, adminQuery, databaseUrl, rabbitmqUrl, templateDatabase } from './infra';
 
-export type ProcessName = 'gateway' | 'numbers' | 'messaging' | 'webhooks' | 'sandbox' | 'llm-stub';
+export type ProcessName = 'gateway' | 'numbers' | 'messaging' | 'webhooks' | 'voice' | 'sandbox' | 'llm-stub';
 
 const ENTRY: Record<ProcessName, string> = PROCESSES;
 
-export const SERVICE_NAMES = ['numbers', 'messaging', 'webhooks', 'gateway'] as const;
+export const SERVICE_NAMES = ['numbers', 'messaging', 'webhooks', 'voice', 'gateway'] as const;
 
 export interface StackOptions {
   /** Extra environment for the services (e.g. LLM_BASE_URL: '' to run without an LLM). */
@@ -88,7 +88,7 @@ export class Stack {
     readonly id: string,
     readonly dbName: string,
     readonly env: Record<string, string>,
-    readonly ports: Record<'gateway' | 'webhooks' | 'sandbox' | 'llm', number>,
+    readonly ports: Record<'gateway' | 'webhooks' | 'voice' | 'sandbox' | 'llm', number>,
   ) {
     this.logFile = path.join(os.tmpdir(), `nixflex-stack-${id}.log`);
   }
@@ -98,6 +98,9 @@ export class Stack {
   }
   get webhooksUrl(): string {
     return `http://127.0.0.1:${this.ports.webhooks}`;
+  }
+  get voiceUrl(): string {
+    return `http://127.0.0.1:${this.ports.voice}`;
   }
   get sandboxUrl(): string {
     return `http://127.0.0.1:${this.ports.sandbox}`;
@@ -119,6 +122,7 @@ export class Stack {
     const ports = {
       gateway: await freePort(),
       webhooks: await freePort(),
+      voice: await freePort(),
       sandbox: await freePort(),
       llm: await freePort(),
     };
@@ -132,6 +136,7 @@ export class Stack {
       BROKER_RETRY_DELAY_MS: '200',
       GATEWAY_PORT: String(ports.gateway),
       WEBHOOKS_PORT: String(ports.webhooks),
+      VOICE_PORT: String(ports.voice),
       HOST: '127.0.0.1',
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
       TWILIO_API_BASE_URL: `http://127.0.0.1:${ports.sandbox}`,
@@ -235,7 +240,7 @@ export class Stack {
 export async function deleteBrokerNamespace(prefix: string): Promise<void> {
   const conn = await amqp.connect(rabbitmqUrl());
   try {
-    for (const svc of ['gateway', 'numbers', 'messaging', 'webhooks']) {
+    for (const svc of SERVICE_NAMES) {
       for (const q of ['commands', 'events', 'retry', 'dead']) {
         const ch = await conn.createChannel();
         ch.on('error', () => undefined);

@@ -79,7 +79,9 @@ describe('agent layer against the stub LLM', () => {
       number: NUMBER,
       channel: 'voice',
       turns: [{ from: 'caller', text: 'When do you open?' }],
-      callerHistory: [{ from: 'caller', text: 'Can I book a cleaning?' }],
+      callerHistory: {
+        texts: [{ at: '2026-11-30T09:00:00.000Z', direction: 'inbound', body: 'Can I book a cleaning?' }],
+      },
       signal: new AbortController().signal,
     }))
       deltas.push(delta);
@@ -93,7 +95,7 @@ describe('agent layer against the stub LLM', () => {
     const at = (s: string) => system.indexOf(s);
     expect(at('BUSINESS PROFILE')).toBeGreaterThan(0);
     expect(at('CALLER HISTORY')).toBeGreaterThan(at('BUSINESS PROFILE'));
-    expect(system).toContain('Caller: Can I book a cleaning?');
+    expect(system).toContain('text from the caller: Can I book a cleaning?');
     expect(at('VOICE CALL')).toBeGreaterThan(at('CALLER HISTORY'));
   });
 

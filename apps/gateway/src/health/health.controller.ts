@@ -14,6 +14,7 @@ const SERVICES = {
   numbers: SystemCommands.numbersHealth,
   messaging: SystemCommands.messagingHealth,
   webhooks: SystemCommands.webhooksHealth,
+  voice: SystemCommands.voiceHealth,
 } as const;
 
 const UP_DOWN = ['up', 'down'];
@@ -28,6 +29,9 @@ export class ServicesHealth {
 
   @ApiProperty(SERVICE_STATE)
   webhooks: string;
+
+  @ApiProperty(SERVICE_STATE)
+  voice: string;
 }
 
 export class HealthDto {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ResolvedNumber } from '../contracts';
 import { ChatMessage, ChatRequest, LlmClient } from './llm-client';
-import { AgentChannel, AgentTurn, composeSystemPrompt } from './prompt';
+import { AgentChannel, AgentTurn, CallerHistory, composeSystemPrompt } from './prompt';
 
 /** What of a resolved number the agent's reply depends on. */
 export type AgentNumber = Pick<ResolvedNumber, 'agent_system_prompt' | 'custom_prompt' | 'llm_model'>;
@@ -14,8 +14,8 @@ export interface AgentReplyRequest {
    * said: sent as chat turns (caller = `user`, agent = `assistant`).
    */
   turns: readonly AgentTurn[];
-  /** Earlier exchanges from another channel, written into the system prompt. */
-  callerHistory?: readonly AgentTurn[];
+  /** Earlier calls and texts with this caller, written into the system prompt. */
+  callerHistory?: CallerHistory;
   signal?: AbortSignal;
 }
 

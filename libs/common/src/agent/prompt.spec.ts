@@ -1,5 +1,5 @@
 import { agentMessages } from './agent-reply.generator';
-import { composeSystemPrompt, withBusinessProfile } from './prompt';
+import { CALLER_HISTORY_LIMITS, composeSystemPrompt, withBusinessProfile } from './prompt';
 
 const PROFILE_INTRO =
   'You answer for the business below, reached on this phone number. Where these details conflict with the instructions above, these details win.';
@@ -37,10 +37,22 @@ describe('composeSystemPrompt', () => {
       agentPrompt: 'You are a receptionist.',
       businessProfile: 'Acme Dental, open 9-5.',
       channel: 'voice',
-      callerHistory: [
-        { from: 'caller', text: 'Can I book\nfor Monday?' },
-        { from: 'agent', text: 'Yes, 10am is free.' },
-      ],
+      callerHistory: {
+        texts: [
+          { at: '2026-11-30T09:00:00.000Z', direction: 'inbound', body: 'Can I book\nfor Monday?' },
+          { at: '2026-11-30T09:00:05.000Z', direction: 'outbound', body: 'Yes, 10am is free.' },
+        ],
+        calls: [
+          {
+            call_id: 'call_0000000000000001',
+            at: '2026-11-29T16:30:00.000Z',
+            direction: 'inbound',
+            status: 'completed',
+            duration_s: 125,
+            transcript: 'Caller: Are you open Saturday? / You: Yes, nine to one.',
+          },
+        ],
+      },
     });
 
     it('is agent prompt, business profile, caller history, then channel notes', () => {
@@ -51,8 +63,32 @@ describe('composeSystemPrompt', () => {
       expect(at('VOICE CALL')).toBeGreaterThan(at('Yes, 10am is free.'));
     });
 
-    it('writes the caller history one line per message, oldest first', () => {
-      expect(prompt).toContain('Caller: Can I book for Monday?\nYou: Yes, 10am is free.');
+    it('writes the caller history one dated line per call or text, oldest first', () => {
+      expect(prompt).toContain(
+        [
+          '- 2026-11-29 16:30 UTC, call from the caller (2 min 5 s): Caller: Are you open Saturday? / You: Yes, nine to one.',
+          '- 2026-11-30 09:00 UTC, text from the caller: Can I book for Monday?',
+          '- 2026-11-30 09:00 UTC, text from you: Yes, 10am is free.',
+        ].join('\n'),
+      );
+    });
+
+    it('keeps only the newest entries that fit its bounds', () => {
+      const texts = Array.from({ length: 40 }, (_, i) => ({
+        at: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
+        direction: 'inbound' as const,
+        body: `message ${i} ${'x'.repeat(300)}`,
+      }));
+      const section = composeSystemPrompt({
+        agentPrompt: '',
+        businessProfile: null,
+        channel: 'sms',
+        callerHistory: { texts },
+      });
+      expect(section.length).toBeLessThan(CALLER_HISTORY_LIMITS.chars + 300);
+      expect(section).toContain('message 39 ');
+      expect(section).not.toContain('message 0 ');
+      expect(section.indexOf('message 38 ')).toBeLessThan(section.indexOf('message 39 '));
     });
 
     it('tells a voice agent to speak in short sentences without lists or URLs', () => {
@@ -71,7 +107,7 @@ describe('composeSystemPrompt', () => {
 
   it('leaves an empty caller history out', () => {
     expect(
-      composeSystemPrompt({ agentPrompt: 'Hi.', businessProfile: null, channel: 'sms', callerHistory: [] }),
+      composeSystemPrompt({ agentPrompt: 'Hi.', businessProfile: null, channel: 'sms', callerHistory: {} }),
     ).toBe('Hi.');
   });
 });

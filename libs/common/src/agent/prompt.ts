@@ -6,8 +6,9 @@
  * 1. the agent's prompt (the shared template);
  * 2. BUSINESS PROFILE: the number's `custom_prompt`, which says it wins on a
  *    conflict, so a reseller's per-number details override the template;
- * 3. CALLER HISTORY: earlier exchanges with this caller from another channel
- *    (voice passes the SMS thread; SMS sends its own thread as chat turns);
+ * 3. CALLER HISTORY: earlier calls and texts between this caller and this
+ *    number, dated, bounded, newest last (SMS also sends its own thread as
+ *    chat turns; a call's own turns are chat turns too);
  * 4. channel notes (`sms`: none, as before voice existed; `voice`: speech).
  */
 
@@ -15,7 +16,23 @@ export const BUSINESS_PROFILE_HEADING = 'BUSINESS PROFILE';
 export const CALLER_HISTORY_HEADING = 'CALLER HISTORY';
 export const VOICE_NOTES_HEADING = 'VOICE CALL';
 
+import type { CallHistoryEntry, TextHistoryEntry } from '../contracts/voice';
+
 export type AgentChannel = 'sms' | 'voice';
+
+/** Earlier calls and texts with this caller, each list in any order (rendered by time). */
+export interface CallerHistory {
+  calls?: readonly CallHistoryEntry[];
+  texts?: readonly TextHistoryEntry[];
+}
+
+/** How much history a prompt carries: the newest entries that fit both bounds. */
+export const CALLER_HISTORY_LIMITS = {
+  entries: 12,
+  chars: 2400,
+  /** One text or one call's transcript, at most. */
+  entryChars: 400,
+};
 
 /** One utterance of a conversation: the caller's or the agent's. */
 export interface AgentTurn {
@@ -29,8 +46,8 @@ export interface PromptInput {
   /** The number's `custom_prompt`; null or empty = no BUSINESS PROFILE section. */
   businessProfile: string | null;
   channel: AgentChannel;
-  /** Earlier exchanges with this caller, oldest first, written into the prompt. */
-  callerHistory?: readonly AgentTurn[];
+  /** Earlier calls and texts with this caller, written into the prompt. */
+  callerHistory?: CallerHistory;
 }
 
 const CHANNEL_NOTES: Record<AgentChannel, string | null> = {
@@ -52,18 +69,64 @@ export function businessProfileSection(profile: string): string {
   ].join('\n');
 }
 
-export function callerHistorySection(history: readonly AgentTurn[]): string {
+/**
+ * One line per earlier call or text, oldest first, the newest that fit
+ * CALLER_HISTORY_LIMITS; null when there is nothing to say.
+ */
+export function callerHistorySection(history: CallerHistory): string | null {
+  const lines = historyLines(history);
+  if (lines.length === 0) return null;
   return [
     CALLER_HISTORY_HEADING,
-    'Earlier messages between you and this caller, oldest first:',
-    ...history.map((t) => `${t.from === 'caller' ? 'Caller' : 'You'}: ${t.text.replace(/\s+/g, ' ').trim()}`),
+    'You have been in touch with this caller before, on this number (oldest first). Treat them as someone you know; use this only where it helps.',
+    ...lines,
   ].join('\n');
+}
+
+function historyLines(history: CallerHistory): string[] {
+  const entries = [
+    ...(history.texts ?? []).map((t) => ({
+      at: t.at,
+      line: `- ${when(t.at)}, text ${t.direction === 'inbound' ? 'from the caller' : 'from you'}: ${clip(t.body)}`,
+    })),
+    ...(history.calls ?? []).map((c) => ({
+      at: c.at,
+      line: `- ${when(c.at)}, ${c.direction === 'inbound' ? 'call from the caller' : 'call you made to them'} (${callOutcome(c)})${c.transcript ? `: ${clip(c.transcript)}` : ''}`,
+    })),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  const kept: string[] = [];
+  let chars = 0;
+  for (let i = entries.length - 1; i >= 0 && kept.length < CALLER_HISTORY_LIMITS.entries; i--) {
+    chars += entries[i].line.length + 1;
+    if (chars > CALLER_HISTORY_LIMITS.chars) break;
+    kept.push(entries[i].line);
+  }
+  return kept.reverse();
+}
+
+function callOutcome(c: CallHistoryEntry): string {
+  if (c.status !== 'completed') return c.status.replace('-', ' ');
+  const s = c.duration_s ?? 0;
+  return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+}
+
+/** `2026-11-30 14:02 UTC`: dates the model can reason about ("yesterday"). */
+function when(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const max = CALLER_HISTORY_LIMITS.entryChars;
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 export function composeSystemPrompt(input: PromptInput): string {
   const sections: string[] = [];
   if (input.businessProfile) sections.push(businessProfileSection(input.businessProfile));
-  if (input.callerHistory?.length) sections.push(callerHistorySection(input.callerHistory));
+  const history = input.callerHistory && callerHistorySection(input.callerHistory);
+  if (history) sections.push(history);
   const notes = CHANNEL_NOTES[input.channel];
   if (notes) sections.push(notes);
   return appendSections(input.agentPrompt, sections);

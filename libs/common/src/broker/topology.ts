@@ -6,7 +6,7 @@
  *   <p>.events    topic   events fanned out, one durable queue per consumer
  *   <p>.dlx       direct  dead letters, one inspectable queue per service
  */
-export type ServiceName = 'gateway' | 'numbers' | 'messaging' | 'webhooks';
+export type ServiceName = 'gateway' | 'numbers' | 'messaging' | 'webhooks' | 'voice';
 
 export class Topology {
   constructor(readonly prefix: string) {}
@@ -45,7 +45,7 @@ export class Topology {
   }
 }
 
-export const SERVICES: ServiceName[] = ['gateway', 'numbers', 'messaging', 'webhooks'];
+export const SERVICES: ServiceName[] = ['gateway', 'numbers', 'messaging', 'webhooks', 'voice'];
 
 /** Headers the transport sets on messages it moves between queues. */
 export const HEADER_ATTEMPTS = 'x-nixflex-attempts';

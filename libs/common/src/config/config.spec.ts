@@ -13,6 +13,20 @@ describe('loadConfig', () => {
     expect(cfg.llm.baseUrl).toBeUndefined();
   });
 
+  it("puts Twilio's voice WebSockets on the webhook host at VOICE_PORT, wss for https", () => {
+    expect(loadConfig({}).publicVoiceBaseUrl).toBe('ws://localhost:3002');
+    expect(
+      loadConfig({ PUBLIC_WEBHOOK_BASE_URL: 'https://hooks.example.com', VOICE_PORT: '8443' })
+        .publicVoiceBaseUrl,
+    ).toBe('wss://hooks.example.com:8443');
+    expect(loadConfig({ PUBLIC_VOICE_BASE_URL: 'wss://voice.example.com/' }).publicVoiceBaseUrl).toBe(
+      'wss://voice.example.com',
+    );
+    expect(() => loadConfig({ PUBLIC_VOICE_BASE_URL: 'https://voice.example.com' })).toThrow(
+      /PUBLIC_VOICE_BASE_URL must use ws: or wss:/,
+    );
+  });
+
   it('lists every bad variable at once', () => {
     expect(() =>
       loadConfig({

@@ -19,8 +19,17 @@ export interface Config {
   rpcTimeoutMs: number;
   gatewayPort: number;
   webhooksPort: number;
+  /** The voice service's port: Twilio's ConversationRelay WebSockets (and its own /health). */
+  voicePort: number;
   host: string;
   publicWebhookBaseUrl: string;
+  /**
+   * Where Twilio opens ConversationRelay WebSockets (`ws://` or `wss://`, no
+   * path). Default: PUBLIC_WEBHOOK_BASE_URL's host on VOICE_PORT, `wss://`
+   * when that URL is `https://`.
+   */
+  publicVoiceBaseUrl: string;
+  voice: VoiceSettings;
   twilioApiBaseUrl: string;
   /** `kid:base64key` pairs, comma separated; the first encrypts, all decrypt. */
   credentialsEncryptionKeys: { id: string; key: Buffer }[];
@@ -28,6 +37,22 @@ export interface Config {
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+/** How calls sound and when a silent or slow call gives up (the `VOICE_*` variables). */
+export interface VoiceSettings {
+  /** The voice when neither the number nor its agent names one. */
+  defaultVoice: string;
+  ttsProvider: 'Google' | 'Amazon' | 'ElevenLabs';
+  language: string;
+  /** No first token from the LLM within this: the caller hears an apology instead. */
+  firstTokenTimeoutMs: number;
+  /** The caller said nothing for this long after the agent finished: "are you still there?". */
+  silenceRepromptMs: number;
+  /** ... and nothing for this long after the re-prompt: the call ends politely. */
+  silenceHangupMs: number;
+  /** Longest a call may last before the agent ends it politely. */
+  maxCallMs: number;
 }
 
 /** A well-known key for development and tests only; production must set its own. */
@@ -43,6 +68,20 @@ function parseKeys(raw: string, r: EnvReader): { id: string; key: Buffer }[] {
     return { id, key };
   });
   return keys;
+}
+
+/** PUBLIC_VOICE_BASE_URL, else PUBLIC_WEBHOOK_BASE_URL's host on VOICE_PORT (`wss` for `https`). */
+function publicVoiceBaseUrl(r: EnvReader, cfg: Pick<Config, 'publicWebhookBaseUrl' | 'voicePort'>): string {
+  const explicit = r.url('PUBLIC_VOICE_BASE_URL', undefined, ['ws:', 'wss:']);
+  if (explicit) return explicit;
+  let base: URL;
+  try {
+    base = new URL(cfg.publicWebhookBaseUrl);
+  } catch {
+    return ''; // PUBLIC_WEBHOOK_BASE_URL is already reported
+  }
+  const scheme = base.protocol === 'https:' ? 'wss' : 'ws';
+  return `${scheme}://${base.hostname}:${cfg.voicePort}`;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -71,8 +110,19 @@ export function loadConfig(env: Env = process.env): Config {
     rpcTimeoutMs: r.int('RPC_TIMEOUT_MS', 10000, 100, 120_000),
     gatewayPort: r.int('GATEWAY_PORT', 3000, 0, 65535),
     webhooksPort: r.int('WEBHOOKS_PORT', 3001, 0, 65535),
+    voicePort: r.int('VOICE_PORT', 3002, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
     publicWebhookBaseUrl: r.url('PUBLIC_WEBHOOK_BASE_URL', 'http://localhost:3001', ['http:', 'https:']),
+    publicVoiceBaseUrl: '',
+    voice: {
+      defaultVoice: r.str('VOICE_DEFAULT_VOICE', 'en-US-Journey-O'),
+      ttsProvider: r.oneOf('VOICE_TTS_PROVIDER', 'Google', ['Google', 'Amazon', 'ElevenLabs'] as const),
+      language: r.str('VOICE_LANGUAGE', 'en-US'),
+      firstTokenTimeoutMs: r.int('VOICE_FIRST_TOKEN_TIMEOUT_MS', 4000, 100, 60_000),
+      silenceRepromptMs: r.int('VOICE_SILENCE_REPROMPT_MS', 8000, 100, 600_000),
+      silenceHangupMs: r.int('VOICE_SILENCE_HANGUP_MS', 8000, 100, 600_000),
+      maxCallMs: r.int('VOICE_MAX_CALL_MS', 30 * 60_000, 1000, 4 * 3600_000),
+    },
     twilioApiBaseUrl: r.url('TWILIO_API_BASE_URL', 'https://api.twilio.com', ['http:', 'https:']),
     credentialsEncryptionKeys: parseKeys(rawKey, r),
     llm: {
@@ -85,6 +135,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
   };
+  config.publicVoiceBaseUrl = publicVoiceBaseUrl(r, config);
   if (production && config.allowLoopbackWebhooks) {
     r.problem('ALLOW_LOOPBACK_WEBHOOKS must not be true in production');
   }

@@ -26,6 +26,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'sms.replied',
   'sms.opted_out',
   'sms.opted_in',
+  'call.ended',
 ] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 

@@ -3,12 +3,14 @@ import type { MessagingCommandMap, MessagingEventMap } from './messaging';
 import type { NumbersCommandMap, NumbersEventMap } from './numbers';
 import type { SystemCommandMap, SystemEventMap } from './system';
 import type { TwilioWebhookCommandMap, TwilioWebhookEventMap } from './twilio-webhooks';
+import type { VoiceCommandMap, VoiceEventMap } from './voice';
 
 export * from './system';
 export * from './numbers';
 export * from './messaging';
 export * from './twilio-webhooks';
 export * from './customer-events';
+export * from './voice';
 export * from './pagination';
 
 /** Every command (request/reply) routing key, typed to its request and response. */
@@ -16,13 +18,15 @@ export type CommandMap = SystemCommandMap &
   NumbersCommandMap &
   MessagingCommandMap &
   TwilioWebhookCommandMap &
-  CustomerWebhooksCommandMap;
+  CustomerWebhooksCommandMap &
+  VoiceCommandMap;
 /** Every event routing key, typed to its payload. */
 export type EventMap = SystemEventMap &
   NumbersEventMap &
   MessagingEventMap &
   TwilioWebhookEventMap &
-  CustomerEventsEventMap;
+  CustomerEventsEventMap &
+  VoiceEventMap;
 
 export type CommandKey = Extract<keyof CommandMap, string>;
 export type CommandRequest<K extends CommandKey> = CommandMap[K] extends { request: infer R } ? R : never;

@@ -10,6 +10,7 @@ import { SMS_STATUSES } from '../sms/status';
 import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
+import type { CallerHistoryQuery, TextHistoryEntry } from './voice';
 
 /**
  * Body of `POST /v1/sms`. Only types are checked here: the business checks
@@ -318,6 +319,8 @@ export const MessagingCommands = {
   smsGet: 'sms.get.v1',
   smsList: 'sms.list.v1',
   optOutsList: 'sms.opt-outs.list.v1',
+  /** Texts between a number and a caller, for another channel's prompt (see CallerHistoryQuery). */
+  callerHistory: 'sms.caller-history.v1',
 } as const;
 
 export interface MessagingCommandMap {
@@ -325,6 +328,7 @@ export interface MessagingCommandMap {
   'sms.get.v1': { request: GetSmsCommand; response: SmsDetailDto };
   'sms.list.v1': { request: ListSmsCommand; response: Page<SmsDto> };
   'sms.opt-outs.list.v1': { request: ListOptOutsCommand; response: OptOutList };
+  'sms.caller-history.v1': { request: CallerHistoryQuery; response: { texts: TextHistoryEntry[] } };
 }
 
 export const MessagingEvents = {

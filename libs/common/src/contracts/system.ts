@@ -10,12 +10,14 @@ export const SystemCommands = {
   numbersHealth: 'numbers.health.v1',
   messagingHealth: 'messaging.health.v1',
   webhooksHealth: 'webhooks.health.v1',
+  voiceHealth: 'voice.health.v1',
 } as const;
 
 export interface SystemCommandMap {
   'numbers.health.v1': { request: Record<string, never>; response: HealthReply };
   'messaging.health.v1': { request: Record<string, never>; response: HealthReply };
   'webhooks.health.v1': { request: Record<string, never>; response: HealthReply };
+  'voice.health.v1': { request: Record<string, never>; response: HealthReply };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -38,6 +38,11 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 422,
   idempotency_key_in_use: 409,
   invalid_cursor: 400,
+  // calls
+  prompt_too_long: 400,
+  first_message_too_long: 400,
+  metadata_too_large: 400,
+  call_not_found: 404,
   // webhooks in / out
   invalid_signature: 403,
   webhook_url_not_allowed: 400,

@@ -4,7 +4,7 @@
  * one line saying why. docker-compose.yml runs it as every app container's
  * healthcheck, with the container's own environment.
  *
- * - gateway, webhooks: GET /health on 127.0.0.1; the process's own database
+ * - gateway, webhooks, voice: GET /health on 127.0.0.1; the process's own database
  *   and broker must be up (the gateway's 503 for a service elsewhere being
  *   down does not make the gateway container unhealthy);
  * - numbers, messaging: their health command over RabbitMQ, answered within 3 s;
@@ -60,6 +60,8 @@ async function check(name: string): Promise<string | undefined> {
       return ownHealth(config().gatewayPort);
     case 'webhooks':
       return ownHealth(config().webhooksPort);
+    case 'voice':
+      return ownHealth(config().voicePort);
     case 'numbers':
       return overBroker(SystemCommands.numbersHealth);
     case 'messaging':

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { CoreModule } from '@nixflex/common';
+import { CALL_ENTITIES } from './calls/data/call.entities';
+import { HealthController } from './health/health.controller';
+import { HealthHandler } from './health/health.handler';
+
+@Module({
+  imports: [CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] })],
+  controllers: [HealthController, HealthHandler],
+})
+export class AppModule {}

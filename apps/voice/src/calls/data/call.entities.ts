@@ -1,0 +1,201 @@
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import type { CallDirection, CallEndReason, CallStatus, CallStatusSource } from '@nixflex/common';
+
+/** The dialler's work state of an outbound call (null for inbound calls). */
+export type DialState = 'pending' | 'in_flight' | 'uncertain' | 'done' | 'failed';
+
+/**
+ * One call, either direction. The row is the truth: the relay session, the
+ * status callbacks and the dialler all move it forward, and the status
+ * (`status_rank`) only ever moves forward. Outbound rows also carry the
+ * dialler's work state (`dispatch_state`, attempts, lease), as outbound SMS do.
+ */
+@Entity({ name: 'calls' })
+export class Call {
+  @PrimaryColumn('text')
+  id: string;
+
+  @Column('text', { name: 'account_id' })
+  accountId: string;
+
+  @Column('text', { name: 'api_key_id', nullable: true })
+  apiKeyId: string | null;
+
+  @Column('text', { name: 'agent_id' })
+  agentId: string;
+
+  @Column('text')
+  direction: CallDirection;
+
+  /** Our number: `To` of an inbound call, `From` of an outbound one. */
+  @Column('text', { name: 'our_number' })
+  ourNumber: string;
+
+  /** The caller (inbound) or callee (outbound). */
+  @Column('text', { name: 'other_party' })
+  otherParty: string;
+
+  @Column('text', { name: 'from_number' })
+  fromNumber: string;
+
+  @Column('text', { name: 'to_number' })
+  toNumber: string;
+
+  @Column('text', { name: 'twilio_sid', nullable: true })
+  twilioSid: string | null;
+
+  @Column('text', { name: 'twilio_account_sid', nullable: true })
+  twilioAccountSid: string | null;
+
+  @Column('text')
+  status: CallStatus;
+
+  @Column('smallint', { name: 'status_rank' })
+  statusRank: number;
+
+  @Column('timestamptz', { name: 'status_changed_at' })
+  statusChangedAt: Date;
+
+  /** Outbound: the per-call prompt that replaces the number's custom_prompt. */
+  @Column('text', { nullable: true })
+  prompt: string | null;
+
+  @Column('text', { name: 'first_message', nullable: true })
+  firstMessage: string | null;
+
+  @Column('jsonb', { nullable: true })
+  metadata: Record<string, unknown> | null;
+
+  /** The voice the call was answered with (number's, else agent's, else the default). */
+  @Column('text', { nullable: true })
+  voice: string | null;
+
+  @Column('text', { name: 'end_reason', nullable: true })
+  endReason: CallEndReason | null;
+
+  @Column('text', { name: 'error_code', nullable: true })
+  errorCode: string | null;
+
+  @Column('text', { name: 'error_message', nullable: true })
+  errorMessage: string | null;
+
+  @Column('integer', { name: 'duration_s', nullable: true })
+  durationS: number | null;
+
+  @Column('text', { name: 'dispatch_state', nullable: true })
+  dispatchState: DialState | null;
+
+  @Column('integer')
+  attempts: number;
+
+  @Column('timestamptz', { name: 'next_attempt_at', nullable: true })
+  nextAttemptAt: Date | null;
+
+  @Column('timestamptz', { name: 'lease_until', nullable: true })
+  leaseUntil: Date | null;
+
+  @Column('text', { name: 'last_attempt_error', nullable: true })
+  lastAttemptError: string | null;
+
+  @Column('timestamptz', { name: 'answered_at', nullable: true })
+  answeredAt: Date | null;
+
+  /** Set once, when the call reached a final status (and `call.ended.v1` was published). */
+  @Column('timestamptz', { name: 'ended_at', nullable: true })
+  endedAt: Date | null;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
+}
+
+/** One completed utterance of a call; the agent's holds only what the caller heard. */
+@Entity({ name: 'call_turns' })
+export class CallTurn {
+  @PrimaryColumn('text', { name: 'call_id' })
+  callId: string;
+
+  @PrimaryColumn('integer')
+  seq: number;
+
+  @Column('text')
+  role: 'caller' | 'agent';
+
+  @Column('text')
+  text: string;
+
+  @Column('boolean')
+  interrupted: boolean;
+
+  @Column('timestamptz')
+  at: Date;
+}
+
+@Entity({ name: 'call_status_history' })
+export class CallStatusChange {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column('text', { name: 'call_id' })
+  callId: string;
+
+  @Column('text')
+  status: CallStatus;
+
+  @Column('timestamptz')
+  at: Date;
+
+  @Column('text')
+  source: CallStatusSource;
+}
+
+/** A status callback for a CallSid no call owns yet (it raced the dialler's SID); applied when it does. */
+@Entity({ name: 'call_status_callbacks' })
+export class ParkedCallStatus {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
+  id: string;
+
+  @Column('text', { name: 'call_sid' })
+  callSid: string;
+
+  @Column('text', { name: 'call_status' })
+  callStatus: string;
+
+  @Column('integer', { name: 'call_duration', nullable: true })
+  callDuration: number | null;
+
+  @Column('text', { name: 'error_code', nullable: true })
+  errorCode: string | null;
+
+  @Column('timestamptz', { name: 'received_at' })
+  receivedAt: Date;
+
+  @Column('boolean')
+  applied: boolean;
+}
+
+/** `Idempotency-Key` of `POST /v1/calls`: the first answer, replayed for 24 h. */
+@Entity({ name: 'idempotency_keys' })
+export class CallIdempotencyKey {
+  @PrimaryColumn('text', { name: 'account_id' })
+  accountId: string;
+
+  @PrimaryColumn('text')
+  key: string;
+
+  @Column('text', { name: 'request_hash' })
+  requestHash: string;
+
+  @Column('text', { name: 'call_id' })
+  callId: string;
+
+  @Column('jsonb')
+  response: unknown;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+}
+
+export const CALL_ENTITIES = [Call, CallTurn, CallStatusChange, ParkedCallStatus, CallIdempotencyKey];
