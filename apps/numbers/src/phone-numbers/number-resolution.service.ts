@@ -29,6 +29,7 @@ export class NumberResolutionService {
       agent_system_prompt: agent.systemPrompt,
       custom_prompt: n.customPrompt,
       voice: n.voice ?? agent.voice,
+      welcome_greeting: null,
       webhook_url: n.webhookUrl ?? agent.webhookUrl,
       llm_model: agent.llmModel,
       post_call_sms_template: agent.postCallSmsTemplate,

@@ -4,3 +4,4 @@ export * from './llm-settings';
 export * from './llm-client';
 export * from './agent-reply.generator';
 export * from './agent.module';
+export * from './greeting';

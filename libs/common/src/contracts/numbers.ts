@@ -483,6 +483,8 @@ export interface ResolvedNumber {
   agent_system_prompt: string;
   custom_prompt: string | null;
   voice: string | null;
+  /** The number's welcome greeting, else its agent's; null = the default (see renderGreeting). */
+  welcome_greeting: string | null;
   /** The number's webhook, else its agent's. */
   webhook_url: string | null;
   llm_model: string | null;
