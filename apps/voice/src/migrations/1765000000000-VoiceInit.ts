@@ -5,8 +5,8 @@ import { createOutboxAndInbox, dropOutboxAndInbox } from '@nixflex/common';
  * The voice service's schema: calls (both directions; outbound rows also
  * carry the dialler's work state, as outbound SMS do), each call's turns
  * (the transcript, one row per completed utterance), its status history,
- * status callbacks that arrived before we knew the CallSid, and the
- * Idempotency-Keys of POST /v1/calls.
+ * and the Idempotency-Keys of POST /v1/calls. (An outbound call's status
+ * callbacks carry our call id in their URL, so none waits for a CallSid.)
  */
 export class VoiceInit1765000000000 implements MigrationInterface {
   name = 'VoiceInit1765000000000';
@@ -81,18 +81,6 @@ export class VoiceInit1765000000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX "call_status_history_call_idx" ON "voice"."call_status_history" ("call_id", "id")`,
     );
-    await q.query(`CREATE TABLE "voice"."call_status_callbacks" (
-      "id" bigserial PRIMARY KEY,
-      "call_sid" text NOT NULL,
-      "call_status" text NOT NULL,
-      "call_duration" integer,
-      "error_code" text,
-      "received_at" timestamptz(3) NOT NULL,
-      "applied" boolean NOT NULL DEFAULT false
-    )`);
-    await q.query(
-      `CREATE INDEX "call_status_callbacks_parked_idx" ON "voice"."call_status_callbacks" ("call_sid") WHERE NOT "applied"`,
-    );
     await q.query(`CREATE TABLE "voice"."idempotency_keys" (
       "account_id" text NOT NULL,
       "key" text NOT NULL,
@@ -106,7 +94,6 @@ export class VoiceInit1765000000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE "voice"."idempotency_keys"`);
-    await q.query(`DROP TABLE "voice"."call_status_callbacks"`);
     await q.query(`DROP TABLE "voice"."call_status_history"`);
     await q.query(`DROP TABLE "voice"."call_turns"`);
     await q.query(`DROP TABLE "voice"."calls"`);

@@ -151,31 +151,6 @@ export class CallStatusChange {
   source: CallStatusSource;
 }
 
-/** A status callback for a CallSid no call owns yet (it raced the dialler's SID); applied when it does. */
-@Entity({ name: 'call_status_callbacks' })
-export class ParkedCallStatus {
-  @PrimaryGeneratedColumn('increment', { type: 'bigint' })
-  id: string;
-
-  @Column('text', { name: 'call_sid' })
-  callSid: string;
-
-  @Column('text', { name: 'call_status' })
-  callStatus: string;
-
-  @Column('integer', { name: 'call_duration', nullable: true })
-  callDuration: number | null;
-
-  @Column('text', { name: 'error_code', nullable: true })
-  errorCode: string | null;
-
-  @Column('timestamptz', { name: 'received_at' })
-  receivedAt: Date;
-
-  @Column('boolean')
-  applied: boolean;
-}
-
 /** `Idempotency-Key` of `POST /v1/calls`: the first answer, replayed for 24 h. */
 @Entity({ name: 'idempotency_keys' })
 export class CallIdempotencyKey {
@@ -198,4 +173,4 @@ export class CallIdempotencyKey {
   createdAt: Date;
 }
 
-export const CALL_ENTITIES = [Call, CallTurn, CallStatusChange, ParkedCallStatus, CallIdempotencyKey];
+export const CALL_ENTITIES = [Call, CallTurn, CallStatusChange, CallIdempotencyKey];
