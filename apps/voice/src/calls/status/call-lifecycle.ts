@@ -143,12 +143,7 @@ export class CallLifecycle {
 
 /** The end reason a final status implies when nobody recorded a better one. */
 export function defaultEndReason(status: CallStatus): CallEndReason {
-  switch (status) {
-    case 'completed':
-      return 'caller_hung_up';
-    case 'failed':
-      return 'relay_error';
-    default:
-      return 'not_answered';
-  }
+  if (status === 'completed') return 'caller_hung_up';
+  if (status === 'failed') return 'relay_error';
+  return 'not_answered';
 }
