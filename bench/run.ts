@@ -15,12 +15,15 @@ import { ROOT, rabbitmqUrl } from '../test/harness/infra';
 import { Stack, waitFor } from '../test/harness/stack';
 import { finishRun, prepareRun } from '../test/harness/template';
 import { startFloor } from './floor';
+import { VoiceResults, voiceBench, voiceRows } from './voice';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const INBOUND_N = Number(process.env.BENCH_INBOUND_N ?? 100);
+/** `BENCH_ONLY=voice`: only the voice section, printed, docs/benchmarks.md left as it is. */
+const ONLY = process.env.BENCH_ONLY;
 
 type Series = number[];
 const stats = (xs: Series) => {
@@ -42,7 +45,10 @@ function rssMb(pid: number | undefined): number {
 
 function memory(stack: Stack): Record<string, number> {
   return Object.fromEntries(
-    ['gateway', 'numbers', 'messaging', 'webhooks'].map((n) => [n, rssMb(stack.procs.get(n as any)?.pid)]),
+    ['gateway', 'numbers', 'messaging', 'webhooks', 'voice'].map((n) => [
+      n,
+      rssMb(stack.procs.get(n as any)?.pid),
+    ]),
   );
 }
 
@@ -74,7 +80,7 @@ function cpuSeconds(stack: Stack): Record<string, number> {
       .map(Number);
   const hz = 100; // USER_HZ on Linux
   const out: Record<string, number> = {};
-  for (const name of ['gateway', 'numbers', 'messaging', 'webhooks', 'sandbox'] as const) {
+  for (const name of ['gateway', 'numbers', 'messaging', 'webhooks', 'voice', 'sandbox'] as const) {
     const pid = stack.procs.get(name)?.pid;
     out[name] = pid ? ticks(pid) / hz : 0;
   }
@@ -127,6 +133,16 @@ async function main(): Promise<void> {
     env: { LOG_LEVEL: 'warn', SANDBOX_CALLBACK_DELAY_MS: '0' },
   });
   const results: Record<string, any> = {};
+  if (ONLY === 'voice') {
+    try {
+      const v = await voiceBench(stack, await smsSender(stack), RUNS, log);
+      process.stdout.write(`${voiceRows(v, fmt).join('\n')}\n`);
+    } finally {
+      await stack.stop();
+      await finishRun();
+    }
+    return;
+  }
   try {
     const idle = memory(stack);
     log(`stack up; idle RSS ${JSON.stringify(idle)}`);
@@ -216,6 +232,9 @@ async function main(): Promise<void> {
     // ingest run, whose thousands of callbacks would otherwise queue ahead of the inbound events.
     const s = await smsSender(stack);
     results.inbound = await inboundToReply(stack, s);
+
+    // 7. Voice: engine overhead per turn at 1, 50 and 200 concurrent calls; RSS per call.
+    results.voice = await voiceBench(stack, await smsSender(stack), RUNS, log);
 
     // 3. Webhook ingest: signed status callbacks into apps/webhooks.
     const ingest: { rps: Series; p99: Series } = { rps: [], p99: [] };
@@ -311,6 +330,17 @@ function cpuRows(accept: Record<string, number>[], floor: Record<string, number>
   return rows;
 }
 
+function voiceTargets(v: VoiceResults): string[] {
+  const p99At = (n: number) => v.levels.find((l) => l.concurrency === n);
+  const line = (n: number, target: number) => {
+    const l = p99At(n);
+    return l
+      ? `- voice overhead p99 at ${n} concurrent calls = ${stats(l.p99).median.toFixed(1)} ms (target under ${target} ms)`
+      : null;
+  };
+  return [line(50, 20), line(200, 50)].filter((x): x is string => x !== null);
+}
+
 function rss(m: Record<string, number>): string {
   return Object.entries(m)
     .map(([k, v]) => `${k} ${v}`)
@@ -343,6 +373,7 @@ function writeReport(r: Record<string, any>): void {
     `| 5 | RSS after run 2 (MiB) | ${rss(r.memoryAfterE2e)} |`,
     `| 6 | floor: minimal durable accept (validate, insert, confirmed publish) per second | ${fmt(r.floor.rps)} |`,
     `| 6 | floor latency p50 / p99 (ms) | ${fmt(r.floor.p50, 1)} / ${fmt(r.floor.p99, 1)} |`,
+    ...voiceRows(r.voice, fmt),
     '',
     '## CPU per accepted request (ms, median over runs)',
     '',
@@ -357,6 +388,7 @@ function writeReport(r: Record<string, any>): void {
     '',
     `- accept rate / floor = ${(acceptMedian / floorMedian).toFixed(2)} (target at least 0.6)`,
     `- end-to-end drain / accept rate = ${(e2eMedian / acceptMedian).toFixed(2)} (target at least 0.5)`,
+    ...voiceTargets(r.voice),
     '',
   ];
   const out = path.join(ROOT, 'docs/benchmarks.md');
