@@ -1,6 +1,6 @@
 import { startSandbox, type SandboxHandle } from '../../tools/twilio-sandbox/src/server';
 import { addNumber, adminCall, createAccount, phone, type TestAccount } from './helpers';
-import { relayTwiml, startVoiceApp, streamTokens, type VoiceApp } from './voice-app';
+import { relayTwiml, sendText, startVoiceApp, streamTokens, type VoiceApp } from './voice-app';
 
 /**
  * Inbound calls placed with POST /__admin/calls: the signed voice webhook,
@@ -208,6 +208,33 @@ describe('twilio-sandbox inbound voice calls', () => {
     expect(fetched.relay.turns).toHaveLength(4);
     const listed = await adminCall(base, 'GET', `/__admin/calls?to=${encodeURIComponent(number)}`);
     expect(listed[0].call_sid).toBe(report.call_sid);
+  });
+
+  it('a closing last:true for an interrupted reply is not taken for the end of the next turn', async () => {
+    app.twiml = () => ({ body: relayTwiml({ url: `${app.wsUrl}/relay` }) });
+    let stopped = false;
+    app.onFrame = (conn, frame) => {
+      if (frame.type === 'interrupt') {
+        stopped = true;
+        // An application that closes the interrupted turn explicitly, a little later.
+        setTimeout(() => sendText(conn, '', true), 30);
+      }
+      if (frame.type === 'prompt' && frame.voicePrompt === 'Tell me everything') {
+        void streamTokens(conn, ['One ', 'two ', 'three ', 'four ', 'five ', 'six.'], 20, () => stopped);
+      }
+      if (frame.type === 'prompt' && frame.voicePrompt === 'Stop. When are you open?') {
+        void streamTokens(conn, ['Nine ', 'to ', 'five.'], 40);
+      }
+    };
+    const report = await place({
+      script: {
+        steps: [{ say: 'Tell me everything', barge_in_after_tokens: 2 }, { say: 'Stop. When are you open?' }],
+      },
+    });
+    const [first, second] = report.relay.turns;
+    expect(first).toMatchObject({ interrupted: true, heard: 'One two ', last_received: true });
+    expect(second).toMatchObject({ text: 'Nine to five.', last_received: true, interrupted: false });
+    expect(second.first_token_ms).toBeGreaterThanOrEqual(0);
   });
 
   it('a caller who hangs up ends the session as completed; the action TwiML is not run', async () => {
