@@ -6,13 +6,11 @@ describe('parseTwiml', () => {
   it('reads the TwiML the twilio package builds for ConversationRelay, attributes and parameters included', () => {
     const response = new twilio.twiml.VoiceResponse();
     response.say({ voice: 'alice' }, 'One moment & thanks.');
-    const relay = response
-      .connect({ action: 'https://app.example/relay-ended?x=1&y=2' })
-      .conversationRelay({
-        url: 'wss://app.example/relay?t=a&u=b',
-        welcomeGreeting: 'Hi "there"',
-        dtmfDetection: true,
-      });
+    const relay = response.connect({ action: 'https://app.example/relay-ended?x=1&y=2' }).conversationRelay({
+      url: 'wss://app.example/relay?t=a&u=b',
+      welcomeGreeting: 'Hi "there"',
+      dtmfDetection: true,
+    });
     relay.parameter({ name: 'call_id', value: 'call_1' });
     relay.parameter({ name: 'empty', value: '' });
     response.hangup();
