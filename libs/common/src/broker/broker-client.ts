@@ -85,6 +85,11 @@ export class BrokerClient {
             messageId: correlationId,
             type: key,
             timestamp: Date.now(),
+            // Nobody is waiting for the answer after the timeout: a command still
+            // queued then (its service down or backlogged) is dropped by RabbitMQ
+            // instead of being done for a caller that already got its 504 or
+            // answered without it (caller history's 400 ms).
+            expiration: String(timeoutMs),
             mandatory: true,
           },
           (err: unknown) =>
