@@ -2,8 +2,9 @@
  * The product, step by step, against a running system (`npm start`): an
  * account and key, an agent, a Twilio (sandbox) account with a number, the
  * import with a business profile, an SMS to `delivered`, the recipient's
- * reply and the agent's answer, the opt-out, and the delete that gives the
- * number its old webhooks back.
+ * reply and the agent's answer, a phone call from the same customer that the
+ * agent answers knowing their texts, the opt-out, and the delete that gives
+ * the number its old webhooks back.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import * as path from 'node:path';
@@ -53,7 +54,7 @@ export async function walkthrough(r: Runner, cfg: DemoConfig): Promise<void> {
   r.heading('The system is up', 'The gateway asks every service for its readiness over RabbitMQ.');
   const health = await r.call({ method: 'GET', url: `${gw}/health` }, 200);
   r.check(health?.status === 'ok', `/health says ${JSON.stringify(health)}, expected status "ok"`);
-  r.ok('gateway, numbers, messaging and webhooks are up');
+  r.ok('gateway, numbers, messaging, webhooks and voice are up');
 
   // ── account and key ─────────────────────────────────────────────────────
   r.heading(
@@ -286,6 +287,9 @@ export async function walkthrough(r: Runner, cfg: DemoConfig): Promise<void> {
   );
   r.ok('outbound → inbound → agent reply');
 
+  // ── a call ──────────────────────────────────────────────────────────────
+  await phoneCall(r, { gw, sb, apiKey, phone, customer });
+
   // ── opt-out ─────────────────────────────────────────────────────────────
   r.heading('The customer texts STOP', 'A keyword: recorded as an opt-out, never sent to the LLM.');
   const stop = await r.call(
@@ -383,6 +387,77 @@ async function showPrompt(r: Runner, cfg: DemoConfig, question: string): Promise
     "the system prompt lacks the agent's prompt or the number's business profile",
   );
   r.ok("the system prompt is the agent's prompt with the business profile over it");
+}
+
+/**
+ * The customer calls the number: the sandbox does what Twilio does (signed
+ * webhook, TwiML, the ConversationRelay WebSocket) and plays a caller who says
+ * one thing and hangs up; the call is then on record with its transcript.
+ */
+async function phoneCall(
+  r: Runner,
+  c: { gw: string; sb: string; apiKey: Secret; phone: string; customer: string },
+): Promise<void> {
+  r.heading(
+    'The customer calls the number',
+    "The sandbox plays Twilio: the voice webhook, the TwiML's ConversationRelay, and a caller who speaks once.",
+  );
+  const said = 'Hi, can I book a cleaning for Tuesday morning?';
+  const placed = await r.call(
+    {
+      method: 'POST',
+      url: `${c.sb}/__admin/calls`,
+      body: { from: c.customer, to: c.phone, wait: true, script: { steps: [{ say: said }], then: 'hangup' } },
+    },
+    201,
+    {
+      view: (b) => ({
+        call_sid: b.call_sid,
+        greeting: b.relay?.attributes?.welcomeGreeting,
+        voice: b.relay?.attributes?.voice,
+        turns: (b.relay?.turns ?? []).map((t: any) => ({
+          after: t.after,
+          caller: t.prompt,
+          agent: t.text,
+          first_token_ms: t.first_token_ms,
+        })),
+      }),
+    },
+  );
+  const answered = (placed?.relay?.turns ?? []).find((t: any) => t.after === 'say');
+  r.check(placed?.relay?.handshake_status === 101, 'the ConversationRelay WebSocket was not opened');
+  r.check(answered?.text?.trim(), 'the agent said nothing after the caller spoke');
+  r.ok(`the agent greeted the caller and answered, streamed token by token: "${answered.text.trim()}"`);
+
+  r.heading(
+    'The call is on record',
+    "Status from Twilio's callbacks, the transcript from the relay session.",
+  );
+  const list = await r.poll(
+    { method: 'GET', url: `${c.gw}/v1/calls?phone_number=${enc(c.phone)}`, bearer: c.apiKey },
+    'the call is completed',
+    (b) => (b.data ?? []).some((x: any) => x.status === 'completed'),
+    {
+      view: (b) => ({
+        data: b.data.map((x: any) =>
+          pick(x, ['call_id', 'direction', 'from_number', 'status', 'duration_s', 'end_reason']),
+        ),
+      }),
+    },
+  );
+  const call = list.data.find((x: any) => x.status === 'completed');
+  const detail = await r.call(
+    { method: 'GET', url: `${c.gw}/v1/calls/${call.call_id}`, bearer: c.apiKey },
+    200,
+    {
+      view: (b) => ({ call_id: b.call_id, status: b.status, turns: b.turns }),
+    },
+  );
+  r.check(
+    (detail.turns ?? []).some((t: any) => t.role === 'caller' && t.text === said),
+    'the transcript does not have what the caller said',
+  );
+  r.ok(`${detail.turns.length} turns on record; the agent's prompt for the call held the customer's texts`);
 }
 
 function pick(obj: any, keys: string[]): Record<string, unknown> {
