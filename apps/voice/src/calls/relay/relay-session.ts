@@ -357,7 +357,6 @@ export class RelaySession {
     this.repromptTimer = undefined;
     if (this.ending || this.closed || this.inFlight) return;
     this.speak(SILENCE_REPROMPT);
-    this.send({ type: 'text', token: '', last: true });
     this.turns.push({ from: 'agent', text: SILENCE_REPROMPT });
     this.persist('agent', SILENCE_REPROMPT, false);
     this.hangupTimer = setTimeout(
