@@ -202,7 +202,7 @@ describe('Inbound calls land on the agent', () => {
     expect(messages[messages.length - 1]).toEqual({ role: 'user', content: '[pressed 1]' });
   });
 
-  it('refuses forged webhooks and handshakes, unknown numbers and calls, all with the same 403', async () => {
+  it('refuses forged webhooks and handshakes, unknown numbers and calls with one 403; records a failed relay', async () => {
     const params = (to: string, sid = callSid()) => ({
       CallSid: sid,
       AccountSid: line.twilio.account_sid,
@@ -250,7 +250,20 @@ describe('Inbound calls land on the agent', () => {
     ).toBe(403);
     expect(await relayHandshake(stack, relayPath, line.twilio.auth_token)).toBe(101);
 
-    // The status callback of a call nobody answered to the relay still ends it, once.
+    // The relay failed: the record says so once Twilio's final status ends the call.
+    const relayFailed = {
+      ...params(line.phone, sid),
+      CallStatus: 'in-progress',
+      SessionStatus: 'failed',
+      SessionDuration: '0',
+    };
+    expect((await postTwilio(stack, '/twilio/voice/relay-ended', relayFailed, null)).status).toBe(403);
+    const hangup = await postTwilio(stack, '/twilio/voice/relay-ended', relayFailed, line.twilio.auth_token);
+    expect(hangup).toEqual({
+      status: 200,
+      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
+    });
+    await callRecord(stack, sid, (c) => c.end_reason === 'relay_error');
     const status = {
       ...params(line.phone, sid),
       CallStatus: 'completed',
@@ -261,7 +274,8 @@ describe('Inbound calls land on the agent', () => {
     expect((await postTwilio(stack, '/twilio/voice-status', status, line.twilio.auth_token)).status).toBe(
       200,
     );
-    await callRecord(stack, sid, (c) => c.status === 'completed');
+    const ended = await callRecord(stack, sid, (c) => c.status === 'completed');
+    expect(ended).toMatchObject({ end_reason: 'relay_error', error_code: 'relay_failed', duration_s: 0 });
   });
 
   it('lets a newer signed socket for a call replace the live one, carrying the conversation on', async () => {
