@@ -88,10 +88,6 @@ export class RelaySession {
     return this.turns;
   }
 
-  get isEnding(): boolean {
-    return this.ending;
-  }
-
   private onFrame(raw: string): void {
     const frame = parseInbound(raw);
     if (!frame) {
@@ -391,7 +387,7 @@ export class RelaySession {
     });
   }
 
-  /** Resolves when every turn so far is stored (tests of shutdown, replacement). */
+  /** Resolves when every turn so far is stored (shutdown; a replacing session writes after it). */
   flushed(): Promise<void> {
     return this.persisting;
   }
@@ -426,10 +422,6 @@ export class RelaySession {
   /** Kills the socket at once (shutdown after the grace period). */
   terminate(): void {
     this.ws.terminate();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 }
 
