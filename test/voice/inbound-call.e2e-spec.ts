@@ -336,7 +336,7 @@ describe('Inbound calls land on the agent', () => {
     ]);
   });
 
-  it('apologises and ends the call when the LLM fails or sends nothing in time', async () => {
+  it('apologises and ends the call when the LLM fails, sends nothing in time, or stalls', async () => {
     await llmBehaviour(stack, { fail: { status: 500, count: 5 } });
     const failed = await placeCall(stack, ukMobile(), line.phone, {
       steps: [{ say: 'Hello?' }],
@@ -366,6 +366,22 @@ describe('Inbound calls land on the agent', () => {
       expect(call).toMatchObject({ status: 'completed', end_reason: 'llm_failed', error_code: code });
     }
     expect(slow.relay.turns[1].first_token_ms).toBeGreaterThanOrEqual(900);
+
+    // A stream that stalls after a few words: those words, then the apology.
+    await llmBehaviour(stack, { stall_after_tokens: 3 });
+    const stalled = await placeCall(stack, ukMobile(), line.phone, {
+      steps: [{ say: 'Hello?' }],
+      then: 'wait_for_end',
+    });
+    await llmReset(stack);
+    const turn = stalled.relay.turns[1];
+    expect(turn.text).toMatch(/^Thanks for your I'm sorry, I'm having trouble right now\./);
+    expect(turn.text.endsWith('someone will call you back. Goodbye.')).toBe(true);
+    const call = await callRecord(stack, stalled.call_sid, (c) => c.ended_at !== null);
+    expect(call).toMatchObject({ end_reason: 'llm_failed', error_code: 'llm_timeout' });
+    expect(call.error_message).toContain('stalled');
+    const stored = await callTurns(stack, call.id);
+    expect(stored[stored.length - 1].text).toBe(turn.text);
   });
 
   it('moves the status forward only, whatever order and however often Twilio reports it; call.ended once', async () => {

@@ -33,12 +33,14 @@ export interface RelaySessionDeps {
   onGone: (session: RelaySession) => void;
 }
 
-/** The agent's turn being generated: its stream, what the caller was sent so far, its first-token timer. */
+/** The agent's turn being generated: its stream, what the caller was sent so far, its stall timer. */
 interface InFlight {
   abort: AbortController;
   sent: string;
   gotToken: boolean;
   timedOut: boolean;
+  /** When the stream last gave a token (or started): what the stall timer looks at. */
+  lastTokenAt: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -238,7 +240,13 @@ export class RelaySession {
 
   /** Streams the agent's answer to the conversation so far, token by token, to the caller. */
   private async respond(): Promise<void> {
-    const turn: InFlight = { abort: new AbortController(), sent: '', gotToken: false, timedOut: false };
+    const turn: InFlight = {
+      abort: new AbortController(),
+      sent: '',
+      gotToken: false,
+      timedOut: false,
+      lastTokenAt: 0,
+    };
     this.inFlight = turn;
     if (!this.deps.generator.configured) {
       return this.fail(turn, 'llm_failed', 'No LLM is configured (LLM_BASE_URL is not set)');
@@ -246,10 +254,7 @@ export class RelaySession {
     // Only the first prompt can find the history still loading; it waits at most the cap.
     const history = this.history ?? (this.historyReady ? await this.historyReady : undefined);
     if (this.inFlight !== turn) return;
-    turn.timer = setTimeout(() => {
-      turn.timedOut = true;
-      turn.abort.abort();
-    }, this.deps.settings.firstTokenTimeoutMs);
+    this.watchStall(turn);
     try {
       const stream = this.deps.generator.stream({
         number: agentNumberFor(this.call, this.number),
@@ -260,33 +265,55 @@ export class RelaySession {
       });
       for await (const delta of stream) {
         if (this.inFlight !== turn) break;
-        if (!turn.gotToken) {
-          turn.gotToken = true;
-          clearTimeout(turn.timer);
-        }
+        turn.gotToken = true;
+        turn.lastTokenAt = performance.now();
         turn.sent += delta;
         this.send({ type: 'text', token: delta, last: false });
       }
     } catch (err) {
       clearTimeout(turn.timer);
       if (this.inFlight !== turn) return; // cut by the caller or the socket: nothing more to say
-      if (turn.timedOut) {
-        return this.fail(
-          turn,
-          'llm_timeout',
-          `No first token within ${this.deps.settings.firstTokenTimeoutMs} ms`,
-        );
-      }
+      if (turn.timedOut) return this.failTimedOut(turn);
       return this.fail(turn, 'llm_failed', (err as Error).message);
     }
     clearTimeout(turn.timer);
     if (this.inFlight !== turn) return;
+    // An abort once the stream has started can end the iteration quietly instead of throwing.
+    if (turn.timedOut) return this.failTimedOut(turn);
     if (turn.sent.trim() === '') return this.fail(turn, 'llm_failed', 'The LLM sent an empty reply');
     this.inFlight = null;
     this.send({ type: 'text', token: '', last: true });
     this.turns.push({ from: 'agent', text: turn.sent });
     this.persist('agent', turn.sent, false);
     this.armSilence();
+  }
+
+  /**
+   * No token for VOICE_FIRST_TOKEN_TIMEOUT_MS (before the first, or between
+   * two) aborts the stream. One timer per turn, re-armed only when it fires:
+   * a token costs a timestamp, not a timer.
+   */
+  private watchStall(turn: InFlight): void {
+    const limit = this.deps.settings.firstTokenTimeoutMs;
+    turn.lastTokenAt = performance.now();
+    const check = () => {
+      const idle = performance.now() - turn.lastTokenAt;
+      if (idle < limit) {
+        turn.timer = setTimeout(check, limit - idle);
+        return;
+      }
+      turn.timedOut = true;
+      turn.abort.abort();
+    };
+    turn.timer = setTimeout(check, limit);
+  }
+
+  private failTimedOut(turn: InFlight): Promise<void> {
+    const limit = this.deps.settings.firstTokenTimeoutMs;
+    const why = turn.gotToken
+      ? `The LLM stream stalled for ${limit} ms`
+      : `No first token within ${limit} ms`;
+    return this.fail(turn, 'llm_timeout', why);
   }
 
   /**
@@ -323,8 +350,10 @@ export class RelaySession {
     if (this.ending) return;
     this.ending = true;
     this.clearTimers();
-    const spoken = alreadySaid.trim() === '' ? words : `${alreadySaid} ${words}`;
-    this.speak(alreadySaid.trim() === '' ? words : ` ${words}`);
+    // After words already streamed, the goodbye follows them as one utterance.
+    const follow = alreadySaid.trim() === '' ? words : /\s$/.test(alreadySaid) ? words : ` ${words}`;
+    const spoken = alreadySaid.trim() === '' ? words : alreadySaid + follow;
+    this.speak(follow);
     this.turns.push({ from: 'agent', text: spoken });
     this.persist('agent', spoken, false);
     // The reason is on the record before Twilio reports the session's end.
