@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
+import { CallHandlingModule } from './calls/call-handling.module';
 import { CallsCoreModule } from './calls/calls-core.module';
 import { CALL_ENTITIES } from './calls/data/call.entities';
 import { HealthController } from './health/health.controller';
 import { HealthHandler } from './health/health.handler';
 
 @Module({
-  imports: [CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] }), CallsCoreModule],
+  imports: [
+    CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] }),
+    CallsCoreModule,
+    CallHandlingModule,
+  ],
   controllers: [HealthController, HealthHandler],
 })
 export class AppModule {}
