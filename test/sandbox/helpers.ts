@@ -12,7 +12,7 @@ const SPEC_PATH = path.resolve(__dirname, '../../tools/twilio-sandbox/openapi/tw
 const RFC2822 =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} \+0000$/;
 
-type SchemaName = 'account' | 'number' | 'message' | 'numberList' | 'messageList';
+type SchemaName = 'account' | 'number' | 'message' | 'numberList' | 'messageList' | 'call' | 'callList';
 
 let validators: Record<SchemaName, ValidateFunction> | undefined;
 
@@ -53,6 +53,7 @@ export function twilioValidators(): Record<SchemaName, ValidateFunction> {
     lists: {
       numbers: listSchema('/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json'),
       messages: listSchema('/2010-04-01/Accounts/{AccountSid}/Messages.json'),
+      calls: listSchema('/2010-04-01/Accounts/{AccountSid}/Calls.json'),
     },
   });
   const get = (ref: string) => {
@@ -66,6 +67,8 @@ export function twilioValidators(): Record<SchemaName, ValidateFunction> {
     message: get('components/schemas/api.v2010.account.message'),
     numberList: get('lists/numbers'),
     messageList: get('lists/messages'),
+    call: get('components/schemas/api.v2010.account.call'),
+    callList: get('lists/calls'),
   };
   return validators;
 }

@@ -71,24 +71,68 @@ export function chatCompletion(model: string, messages: unknown, content: string
   };
 }
 
-/** Server-sent events for `stream: true`: one role chunk, one content chunk, a stop chunk, [DONE]. */
-export function chatCompletionStream(model: string, content: string): string {
-  const id = completionId();
-  const created = Math.floor(Date.now() / 1000);
-  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-    `data: ${JSON.stringify({
-      id,
+/**
+ * The reply as a model streams it: words with their trailing whitespace
+ * ("Sure, " "I " "can "), leading whitespace kept on the first token.
+ */
+export function splitTokens(content: string): string[] {
+  const tokens = content.match(/\s*\S+\s*/g) ?? [];
+  if (tokens.length === 0 && content !== '') return [content];
+  return tokens;
+}
+
+/** SSE frames of one streamed completion (`data: {chat.completion.chunk}` ... `data: [DONE]`). */
+export class StreamFrames {
+  private readonly id = completionId();
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(
+    private readonly model: string,
+    private readonly messages: unknown,
+    private readonly content: string,
+  ) {}
+
+  private chunk(delta: Record<string, unknown>, finish: string | null, usage?: unknown): string {
+    return `data: ${JSON.stringify({
+      id: this.id,
       object: 'chat.completion.chunk',
-      created,
-      model,
+      created: this.created,
+      model: this.model,
+      system_fingerprint: 'llm-stub',
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      ...(usage === undefined ? {} : { usage }),
     })}\n\n`;
-  return (
-    chunk({ role: 'assistant', content: '' }, null) +
-    chunk({ content }, null) +
-    chunk({}, 'stop') +
-    'data: [DONE]\n\n'
-  );
+  }
+
+  role(): string {
+    return this.chunk({ role: 'assistant', content: '', refusal: null }, null);
+  }
+
+  token(token: string): string {
+    return this.chunk({ content: token }, null);
+  }
+
+  /** The stop chunk, the usage chunk when asked for (stream_options.include_usage), and [DONE]. */
+  finish(includeUsage: boolean): string {
+    let out = this.chunk({}, 'stop');
+    if (includeUsage) {
+      const promptTokens = tokens(promptText(this.messages));
+      const completionTokens = tokens(this.content);
+      out += `data: ${JSON.stringify({
+        id: this.id,
+        object: 'chat.completion.chunk',
+        created: this.created,
+        model: this.model,
+        choices: [],
+        usage: {
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: promptTokens + completionTokens,
+        },
+      })}\n\n`;
+    }
+    return out + 'data: [DONE]\n\n';
+  }
 }
 
 export function openAiError(status: number) {

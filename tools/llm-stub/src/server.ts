@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BehaviourError, applyBehaviour, defaultBehaviour, type Behaviour } from './behaviour';
-import { chatCompletion, chatCompletionStream, defaultReply, openAiError } from './completion';
+import { StreamFrames, chatCompletion, defaultReply, openAiError, splitTokens } from './completion';
 
 /**
  * Fake OpenAI-compatible chat-completions server. Deterministic, instant by
@@ -67,6 +67,10 @@ export async function startLlmStub(opts: LlmStubOptions = {}): Promise<LlmStubHa
   let behaviour: Behaviour = defaultBehaviour();
   let recorded: RecordedRequest[] = [];
   const hanging = new Set<http.ServerResponse>();
+  /** Streams whose response is still open (GET /__admin/stats shows it; leaks would show here). */
+  let activeStreams = 0;
+  /** Stream timers scheduled and not yet fired or cleared. */
+  let pendingTimers = 0;
 
   const releaseHanging = () => {
     for (const res of hanging) res.socket?.destroy();
@@ -120,12 +124,68 @@ export async function startLlmStub(opts: LlmStubOptions = {}): Promise<LlmStubHa
     const model = typeof body.model === 'string' ? body.model : DEFAULT_MODEL;
     const content = behaviour.reply ?? defaultReply(body.messages);
     if (body.stream === true) {
-      const payload = chatCompletionStream(model, content);
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      res.end(payload);
+      const options = body.stream_options as { include_usage?: unknown } | undefined;
+      stream(res, new StreamFrames(model, body.messages, content), content, options?.include_usage === true);
       return;
     }
     sendJson(res, 200, chatCompletion(model, body.messages, content));
+  }
+
+  /**
+   * Streams the reply token by token on timers: first_token_delay_ms, then
+   * token_delay_ms apart; stall_after_tokens stops sending (the connection
+   * stays open until the client leaves, the behaviour changes or a reset).
+   * A client that disconnects stops the timers at once.
+   */
+  function stream(res: http.ServerResponse, frames: StreamFrames, content: string, includeUsage: boolean) {
+    const b = behaviour;
+    const tokens = splitTokens(content);
+    let next = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let gone = false;
+    activeStreams++;
+    res.on('close', () => {
+      gone = true;
+      activeStreams--;
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+        pendingTimers--;
+      }
+      hanging.delete(res);
+    });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    res.write(frames.role());
+    const step = () => {
+      timer = undefined;
+      pendingTimers--;
+      if (gone) return;
+      do {
+        if (b.stall_after_tokens !== null && next >= b.stall_after_tokens) {
+          hanging.add(res);
+          return;
+        }
+        if (next >= tokens.length) {
+          res.end(frames.finish(includeUsage));
+          return;
+        }
+        res.write(frames.token(tokens[next++]));
+      } while (b.token_delay_ms === 0);
+      schedule(b.token_delay_ms);
+    };
+    const schedule = (ms: number) => {
+      pendingTimers++;
+      timer = setTimeout(step, ms);
+    };
+    if (b.first_token_delay_ms > 0) schedule(b.first_token_delay_ms);
+    else {
+      pendingTimers++; // step() counts itself down
+      step();
+    }
   }
 
   async function admin(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
@@ -134,6 +194,12 @@ export async function startLlmStub(opts: LlmStubOptions = {}): Promise<LlmStubHa
     switch (route) {
       case 'GET /__admin/health':
         return sendJson(res, 200, { ok: true });
+      case 'GET /__admin/stats':
+        return sendJson(res, 200, {
+          active_streams: activeStreams,
+          pending_timers: pendingTimers,
+          hanging: hanging.size,
+        });
       case 'GET /__admin/requests':
         return sendJson(res, 200, recorded);
       case 'POST /__admin/reset':

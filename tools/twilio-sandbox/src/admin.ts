@@ -1,9 +1,19 @@
 import type { CallbackEngine } from './callbacks';
+import { DEFAULT_CALLEE_SCRIPT, parseCallScript, ScriptError } from './call-script';
+import { callReport, type CallEngine, type Call } from './calls';
 import { numberJson } from './fixtures';
 import { ACCOUNT_SID_RE, E164_RE, hex32, newSid } from './ids';
 import { deliverInbound } from './inbound';
 import { isHttpUrl } from './rest';
-import type { Account, CallbackFault, Faults, Message, PhoneNumber, SandboxState } from './state';
+import type {
+  Account,
+  CallbackFault,
+  CallsCreateFault,
+  Faults,
+  Message,
+  PhoneNumber,
+  SandboxState,
+} from './state';
 import type { WebhookTransport } from './webhook-transport';
 
 /** JSON admin API under /__admin (no auth). See README.md. */
@@ -38,6 +48,36 @@ function positiveInt(value: unknown, key: string): number {
     throw new AdminError(400, `${key} must be a positive integer`);
   }
   return value;
+}
+
+/** A phone number from a path or query: `+` may arrive decoded as a space. */
+const normalizePhone = (v: string) => v.trim().replace(/^ /, '+');
+
+function booleanFlags<K extends string>(
+  raw: unknown,
+  name: string,
+  keys: readonly K[],
+): Partial<Record<K, boolean>> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new AdminError(400, `${name} must be an object`);
+  }
+  const out: Partial<Record<K, boolean>> = {};
+  for (const k of keys) {
+    const v = (raw as Json)[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw new AdminError(400, `${name}.${k} must be a boolean`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function parseScript(raw: unknown) {
+  try {
+    return parseCallScript(raw);
+  } catch (err) {
+    if (err instanceof ScriptError) throw new AdminError(400, err.message);
+    throw err;
+  }
 }
 
 /** `(808) 925-5327` for NANP numbers, the E.164 number otherwise (Twilio's default friendly name). */
@@ -96,6 +136,7 @@ export class AdminApi {
     private readonly state: SandboxState,
     private readonly callbacks: CallbackEngine,
     private readonly transport: WebhookTransport,
+    private readonly calls: CallEngine,
   ) {}
 
   async handle(method: string, pathname: string, query: URLSearchParams, body: Json): Promise<AdminResponse> {
@@ -109,6 +150,7 @@ export class AdminApi {
       case 'GET health':
         return ok({ ok: true });
       case 'POST reset':
+        this.calls.abortAll();
         this.state.reset();
         return ok({ ok: true });
       case 'POST accounts':
@@ -139,6 +181,22 @@ export class AdminApi {
         if (!msg) throw new AdminError(404, `no message ${parts[1]}`);
         return ok(messageView(msg));
       }
+      case 'POST calls':
+        return this.placeCall(body);
+      case 'GET calls':
+        return ok(this.listCalls(query));
+      case 'GET calls/:id':
+        return ok(callReport(this.call(parts[1])));
+      case 'PUT callee-scripts/:id':
+        return this.setCalleeScript(parts[1], body);
+      case 'GET callee-scripts/:id': {
+        const phone = normalizePhone(parts[1]);
+        const script = this.state.calleeScripts.get(phone);
+        return ok({ phone_number: phone, script: script ?? DEFAULT_CALLEE_SCRIPT, default: !script });
+      }
+      case 'DELETE callee-scripts/:id':
+        this.state.calleeScripts.delete(normalizePhone(parts[1]));
+        return ok({ ok: true });
       case 'GET requests':
         return ok(this.requests(query));
       case 'GET faults':
@@ -309,6 +367,76 @@ export class AdminApi {
     return ok({ ...result, account_sid: account.sid });
   }
 
+  private call(sid: string): Call {
+    const call = this.state.calls.get(sid);
+    if (!call) throw new AdminError(404, `no call ${sid}`);
+    return call;
+  }
+
+  /**
+   * An inbound call from any phone to a sandbox number, run like Twilio runs
+   * it. `wait: true` answers with the report once the call has ended.
+   */
+  private async placeCall(body: Json): Promise<AdminResponse> {
+    const from = str(body, 'from');
+    const to = str(body, 'to');
+    if (!from || !E164_RE.test(from)) throw new AdminError(400, 'from must be an E.164 number');
+    if (!to) throw new AdminError(400, 'to is required');
+    const number = this.state.numbersByPhone.get(normalizePhone(to));
+    if (!number) throw new AdminError(404, `${to} is not a number held in the sandbox`);
+    if (!number.voiceUrl) throw new AdminError(404, `${to} has no voice_url`);
+    if (body.wait !== undefined && typeof body.wait !== 'boolean') {
+      throw new AdminError(400, 'wait must be a boolean');
+    }
+    const script = parseScript(body.script);
+    const callbackFault =
+      body.callbacks === undefined || body.callbacks === null
+        ? this.state.faults.call_callbacks
+        : booleanFlags(body.callbacks, 'callbacks', ['duplicate', 'reverse'] as const);
+    const call = this.calls.create({
+      accountSid: number.accountSid,
+      direction: 'inbound',
+      from,
+      to: number.phoneNumber,
+      phoneNumberSid: number.sid,
+      source: { url: number.voiceUrl, method: number.voiceMethod },
+      statusCallback: number.statusCallback || null,
+      statusCallbackMethod: number.statusCallbackMethod,
+      statusCallbackEvents: new Set(['completed']),
+      script,
+      callbackFault,
+    });
+    this.calls.startInbound(call);
+    if (body.wait === true) await call.done;
+    return ok(callReport(call), 201);
+  }
+
+  private listCalls(query: URLSearchParams) {
+    const to = query.get('to');
+    const from = query.get('from');
+    const accountSid = query.get('account_sid');
+    const direction = query.get('direction');
+    const status = query.get('status');
+    const out = [];
+    for (const c of this.state.calls.values()) {
+      if (to && c.to !== normalizePhone(to)) continue;
+      if (from && c.from !== normalizePhone(from)) continue;
+      if (accountSid && c.accountSid !== accountSid) continue;
+      if (direction && c.direction !== direction) continue;
+      if (status && c.status !== status) continue;
+      out.push(c);
+    }
+    return out.reverse().map(callReport);
+  }
+
+  private setCalleeScript(phone: string, body: Json): AdminResponse {
+    const normalized = normalizePhone(phone);
+    if (!E164_RE.test(normalized)) throw new AdminError(400, 'the path must end in an E.164 number');
+    const script = parseScript(body);
+    this.state.calleeScripts.set(normalized, script);
+    return ok({ phone_number: normalized, script });
+  }
+
   private messages(query: URLSearchParams) {
     const accountSid = query.get('account_sid');
     const to = query.get('to')?.trim().replace(/^ /, '+');
@@ -393,7 +521,32 @@ export class AdminApi {
         next.callbacks = fault;
       }
     }
+    if ('calls_create' in body) next.calls_create = this.callsCreateFault(body.calls_create);
+    if ('call_callbacks' in body) {
+      const cb = body.call_callbacks;
+      next.call_callbacks =
+        cb === null ? null : booleanFlags(cb, 'call_callbacks', ['duplicate', 'reverse'] as const);
+    }
     this.state.faults = next;
     return ok(this.faultsView());
+  }
+
+  private callsCreateFault(raw: unknown): CallsCreateFault | null {
+    if (raw === null) return null;
+    if (typeof raw !== 'object' || Array.isArray(raw))
+      throw new AdminError(400, 'calls_create must be an object or null');
+    const f = raw as Json;
+    const mode = f.mode;
+    if (mode !== 'error_after_create' && mode !== 'timeout_after_create' && mode !== 'error') {
+      throw new AdminError(
+        400,
+        'calls_create.mode must be error_after_create, timeout_after_create or error',
+      );
+    }
+    const status = f.status ?? 500;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 500 || status > 599) {
+      throw new AdminError(400, 'calls_create.status must be a 5xx status');
+    }
+    return { mode, status, count: f.count === undefined ? 1 : positiveInt(f.count, 'calls_create.count') };
   }
 }

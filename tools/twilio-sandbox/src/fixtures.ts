@@ -1,3 +1,4 @@
+import { callDuration, type Call } from './calls';
 import { rfc2822 } from './ids';
 import type { Account, Message, PhoneNumber } from './state';
 
@@ -96,6 +97,53 @@ export function messageJson(m: Message) {
     status: m.status,
     subresource_uris: { media: `${uri}/Media.json`, feedback: `${uri}/Feedback.json` },
     to: m.to,
+    uri: `${uri}.json`,
+  };
+}
+
+/** `(808) 925-5327` for NANP numbers, the E.164 number otherwise (how Twilio formats numbers). */
+export function formatPhone(e164: string): string {
+  const m = e164.match(/^\+1(\d{3})(\d{3})(\d{4})$/);
+  return m ? `(${m[1]}) ${m[2]}-${m[3]}` : e164;
+}
+
+export function callJson(c: Call) {
+  const uri = `${accountUri(c.accountSid)}/Calls/${c.sid}`;
+  const duration = callDuration(c);
+  return {
+    account_sid: c.accountSid,
+    answered_by: null,
+    api_version: API_VERSION,
+    caller_name: null,
+    date_created: rfc2822(c.dateCreated),
+    date_updated: rfc2822(c.dateUpdated),
+    direction: c.direction,
+    duration: duration === null ? null : String(duration),
+    end_time: c.endTime ? rfc2822(c.endTime) : null,
+    forwarded_from: null,
+    from: c.from,
+    from_formatted: formatPhone(c.from),
+    group_sid: null,
+    parent_call_sid: null,
+    phone_number_sid: c.phoneNumberSid,
+    price: null,
+    price_unit: 'USD',
+    queue_time: '0',
+    sid: c.sid,
+    start_time: c.startTime ? rfc2822(c.startTime) : null,
+    status: c.status,
+    subresource_uris: {
+      feedback: `${uri}/Feedback.json`,
+      notifications: `${uri}/Notifications.json`,
+      recordings: `${uri}/Recordings.json`,
+      streams: `${uri}/Streams.json`,
+      payments: `${uri}/Payments.json`,
+      user_defined_messages: `${uri}/UserDefinedMessages.json`,
+      events: `${uri}/Events.json`,
+    },
+    to: c.to,
+    to_formatted: formatPhone(c.to),
+    trunk_sid: null,
     uri: `${uri}.json`,
   };
 }

@@ -1,13 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CallbackEngine } from './callbacks';
+import { DEFAULT_CALLEE_SCRIPT } from './call-script';
+import { callRule } from './call-rules';
+import type { Call, CallEngine, StatusEvent } from './calls';
 import { TwilioApiError, authError, badRequest, injectedError, methodNotAllowed, notFound } from './errors';
-import { API_PREFIX, accountJson, listPage, messageJson, numberJson } from './fixtures';
+import { API_PREFIX, accountJson, callJson, listPage, messageJson, numberJson } from './fixtures';
 import { E164_RE, newSid } from './ids';
 import { recipientRule } from './recipient-rules';
 import { countSegments } from './segments';
 import type { Account, Message, PhoneNumber, SandboxState } from './state';
 
-/** Twilio REST API 2010-04-01 subset: Accounts, IncomingPhoneNumbers, Messages. */
+/** Twilio REST API 2010-04-01 subset: Accounts, IncomingPhoneNumbers, Messages, Calls. */
 
 export interface RestRequest {
   method: string;
@@ -16,6 +19,8 @@ export interface RestRequest {
   fullPath: string;
   query: Record<string, string>;
   form: Record<string, string>;
+  /** The whole form, for parameters the SDK repeats (StatusCallbackEvent). */
+  formAll?: URLSearchParams;
   headers: IncomingHttpHeaders;
 }
 
@@ -29,6 +34,19 @@ const NUMBERS_RE = /^\/2010-04-01\/Accounts\/([^/]+)\/IncomingPhoneNumbers\.json
 const NUMBER_RE = /^\/2010-04-01\/Accounts\/([^/]+)\/IncomingPhoneNumbers\/([^/]+)\.json$/;
 const MESSAGES_RE = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const MESSAGE_RE = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
+const CALLS_RE = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\.json$/;
+const CALL_RE = /^\/2010-04-01\/Accounts\/([^/]+)\/Calls\/([^/]+)\.json$/;
+const STATUS_EVENTS: ReadonlySet<string> = new Set(['initiated', 'ringing', 'answered', 'completed']);
+const CALL_STATUSES: ReadonlySet<string> = new Set([
+  'queued',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'failed',
+  'no-answer',
+  'canceled',
+]);
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
@@ -108,6 +126,7 @@ export class RestApi {
   constructor(
     private readonly state: SandboxState,
     private readonly callbacks: CallbackEngine,
+    private readonly calls: CallEngine,
   ) {}
 
   /** Returns the authenticated account (for the request log) and the result. */
@@ -174,6 +193,20 @@ export class RestApi {
       const msg = this.state.messages.get(match[2]);
       if (!msg || msg.accountSid !== account.sid) throw notFound(p);
       return { kind: 'json', status: 200, body: messageJson(msg) };
+    }
+    if ((match = p.match(CALLS_RE))) {
+      const account = this.pathAccount(match[1], auth);
+      if (m === 'POST') return this.createCall(account, req);
+      if (m === 'GET') return this.listCalls(account, req);
+      throw methodNotAllowed(m);
+    }
+    if ((match = p.match(CALL_RE))) {
+      const account = this.pathAccount(match[1], auth);
+      const call = this.state.calls.get(match[2]);
+      if (!call || call.accountSid !== account.sid) throw notFound(p);
+      if (m === 'GET') return { kind: 'json', status: 200, body: callJson(call) };
+      if (m === 'POST') return this.updateCall(call, req.form);
+      throw methodNotAllowed(m);
     }
     if ((match = p.match(NUMBERS_RE))) {
       const account = this.pathAccount(match[1], auth);
@@ -356,6 +389,140 @@ export class RestApi {
       kind: 'json',
       status: 200,
       body: listPage('messages', path, filters, matching, page, pageSize, messageJson),
+    };
+  }
+
+  private createCall(account: Account, req: RestRequest): RestResult {
+    const form = req.form;
+    const fault = this.state.faults.calls_create;
+    const takeFault = () => {
+      if (!fault || fault.count <= 0) return null;
+      fault.count--;
+      if (fault.count <= 0) this.state.faults.calls_create = null;
+      return fault;
+    };
+    if (fault?.mode === 'error') {
+      takeFault();
+      throw injectedError(fault.status);
+    }
+    const to = phoneParam(form.To);
+    const from = phoneParam(form.From);
+    if (!to) throw badRequest(21201, "No 'To' number is specified");
+    if (!from) throw badRequest(21213, "No 'From' number is specified");
+    if (!E164_RE.test(to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to}`);
+    const caller = this.state.numbersByPhone.get(from);
+    if (!caller || caller.accountSid !== account.sid) {
+      throw badRequest(
+        21210,
+        `The source phone number provided, ${from}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`,
+      );
+    }
+    const url = form.Url ?? '';
+    const twiml = form.Twiml ?? '';
+    if (!url && !twiml) throw badRequest(21205, 'Url parameter is required.');
+    if (url && !isHttpUrl(url)) throw badRequest(21205, `Url is not a valid URL: ${url}`);
+    const method = (form.Method ?? 'POST').toUpperCase();
+    if (method !== 'GET' && method !== 'POST') throw badRequest(21207, 'Method must be GET or POST');
+    const statusCallback = form.StatusCallback ? form.StatusCallback : null;
+    if (statusCallback && !isHttpUrl(statusCallback)) {
+      throw badRequest(21609, `Invalid StatusCallback url: ${statusCallback}`);
+    }
+    const events = this.statusEvents(req);
+    const rule = callRule(to);
+    if (rule.kind === 'reject') throw badRequest(rule.code, `${rule.message}: ${to}`);
+
+    const call = this.calls.create({
+      accountSid: account.sid,
+      direction: 'outbound-api',
+      from,
+      to,
+      phoneNumberSid: caller.sid,
+      source: twiml ? { twiml } : { url, method },
+      statusCallback,
+      statusCallbackMethod: (form.StatusCallbackMethod || 'POST').toUpperCase(),
+      statusCallbackEvents: events,
+      script: this.state.calleeScripts.get(to) ?? DEFAULT_CALLEE_SCRIPT,
+      callbackFault: this.state.faults.call_callbacks,
+    });
+    const json = callJson(call); // rendered while still queued
+    this.calls.startOutbound(call, rule.kind === 'unanswered' ? rule.status : null);
+    const after = takeFault();
+    if (after?.mode === 'timeout_after_create') return { kind: 'drop' };
+    if (after?.mode === 'error_after_create') {
+      const err = injectedError(after.status);
+      return { kind: 'json', status: err.status, body: err.toJSON(), headers: err.headers };
+    }
+    return { kind: 'json', status: 201, body: json };
+  }
+
+  /** StatusCallbackEvent, repeated or space separated; Twilio's default is `completed` only. */
+  private statusEvents(req: RestRequest): Set<StatusEvent> {
+    const raw = req.formAll
+      ? req.formAll.getAll('StatusCallbackEvent')
+      : [req.form.StatusCallbackEvent ?? ''];
+    const names = raw.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+    if (names.length === 0) return new Set(['completed']);
+    for (const n of names) {
+      if (!STATUS_EVENTS.has(n)) throw badRequest(21626, `Invalid StatusCallbackEvent: ${n}`);
+    }
+    return new Set(names as StatusEvent[]);
+  }
+
+  private updateCall(call: Call, form: Record<string, string>): RestResult {
+    const status = form.Status;
+    if (status !== undefined && status !== '') {
+      if (status !== 'completed' && status !== 'canceled') {
+        throw badRequest(21218, `Invalid Status: ${status}. Must be completed or canceled`);
+      }
+      this.calls.hangUp(call, status);
+    } else if (form.Twiml) {
+      this.calls.redirect(call, { twiml: form.Twiml });
+    } else if (form.Url) {
+      if (!isHttpUrl(form.Url)) throw badRequest(21205, `Url is not a valid URL: ${form.Url}`);
+      this.calls.redirect(call, { url: form.Url, method: (form.Method || 'POST').toUpperCase() });
+    }
+    if (form.StatusCallback) call.statusCallback = form.StatusCallback;
+    return { kind: 'json', status: 200, body: callJson(call) };
+  }
+
+  private listCalls(account: Account, req: RestRequest): RestResult {
+    const { page, pageSize } = paging(req.query);
+    const q = req.query;
+    const filters: Record<string, string> = {};
+    const to = phoneParam(q.To);
+    const from = phoneParam(q.From);
+    const status = q.Status;
+    if (to) filters.To = to;
+    if (from) filters.From = from;
+    if (status) {
+      if (!CALL_STATUSES.has(status)) throw badRequest(20001, `Invalid Status: ${status}`);
+      filters.Status = status;
+    }
+    const dateTests: DateFilter[] = [];
+    for (const [name, op] of [
+      ['StartTime', '='],
+      ['StartTime<', '<'],
+      ['StartTime>', '>'],
+    ] as const) {
+      if (q[name]) {
+        filters[name] = q[name];
+        dateTests.push(dateFilter(name, q[name], op));
+      }
+    }
+    const matching: Call[] = [];
+    for (const c of this.state.calls.values()) {
+      if (c.accountSid !== account.sid) continue;
+      if ((to && c.to !== to) || (from && c.from !== from) || (status && c.status !== status)) continue;
+      // A call still queued has no start_time yet; it is filtered by its creation time instead.
+      const started = c.startTime ?? c.dateCreated;
+      if (dateTests.every((t) => t.test(started))) matching.push(c);
+    }
+    matching.reverse(); // newest first
+    const path = `${API_PREFIX}/Accounts/${account.sid}/Calls.json`;
+    return {
+      kind: 'json',
+      status: 200,
+      body: listPage('calls', path, filters, matching, page, pageSize, callJson),
     };
   }
 }

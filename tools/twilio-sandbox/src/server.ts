@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AdminApi, AdminError } from './admin';
 import { CallbackEngine } from './callbacks';
+import { CallEngine } from './calls';
 import { BodyTooLargeError, parseForm, parseJsonBody, readBody, sendJson } from './http-util';
 import { newSid } from './ids';
 import { RestApi } from './rest';
@@ -47,8 +48,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const state = new SandboxState(opts.maxMessages ?? envNumber('SANDBOX_MAX_MESSAGES', 500_000));
   const transport = new WebhookTransport();
   const callbacks = new CallbackEngine(state, transport, callbackDelayMs);
-  const rest = new RestApi(state, callbacks);
-  const admin = new AdminApi(state, callbacks, transport);
+  const calls = new CallEngine(state, transport, callbackDelayMs);
+  const rest = new RestApi(state, callbacks, calls);
+  const admin = new AdminApi(state, callbacks, transport, calls);
 
   async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     try {
@@ -71,6 +73,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     const method = (req.method ?? 'GET').toUpperCase();
     const text = await readBody(req);
     const form = parseForm(text);
+    const formAll = new URLSearchParams(text);
     const query = parseForm(url.search.slice(1));
     const fullPath = url.pathname + url.search;
     const { accountSid, result } = rest.handle({
@@ -79,6 +82,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       fullPath,
       query,
       form,
+      formAll,
       headers: req.headers,
     });
     state.logRequest({
@@ -150,6 +154,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     port: address.port,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        calls.abortAll();
         state.generation++; // stop in-flight callback loops
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,3 +1,5 @@
+import type { Call } from './calls';
+import type { CallScript } from './call-script';
 import type { MessageStatus } from './recipient-rules';
 
 /** In-memory state of the sandbox. Nothing is persisted. */
@@ -82,11 +84,34 @@ export interface CallbackFault {
   hold?: boolean;
 }
 
+/** Call status callbacks: each sent twice, and/or all held until the last and sent newest first. */
+export interface CallCallbackFault {
+  duplicate?: boolean;
+  reverse?: boolean;
+}
+
+/** Call creates that go wrong for the client while (except `error`) the call is created. */
+export interface CallsCreateFault {
+  mode: 'error_after_create' | 'timeout_after_create' | 'error';
+  status: number;
+  count: number;
+}
+
 export interface Faults {
   api: ApiFault | null;
   drop_after_create: { count: number } | null;
   callbacks: CallbackFault | null;
+  calls_create: CallsCreateFault | null;
+  call_callbacks: CallCallbackFault | null;
 }
+
+const noFaults = (): Faults => ({
+  api: null,
+  drop_after_create: null,
+  callbacks: null,
+  calls_create: null,
+  call_callbacks: null,
+});
 
 export interface HeldCallback {
   message: Message;
@@ -127,14 +152,19 @@ export class SandboxState {
   /** Per-account messages, insertion order (Map gives O(1) eviction). */
   private readonly messagesByAccount = new Map<string, Map<string, Message>>();
   private readonly requestLog: RingBuffer<RequestLogEntry>;
-  faults: Faults = { api: null, drop_after_create: null, callbacks: null };
+  faults: Faults = noFaults();
   held: HeldCallback[] = [];
+  /** All calls by sid, creation order (oldest evicted past maxCalls). */
+  readonly calls = new Map<string, Call>();
+  /** What the callee at a number does when an outbound call reaches it. */
+  readonly calleeScripts = new Map<string, CallScript>();
   /** Bumped by reset/close; callback loops of older generations stop. */
   generation = 0;
 
   constructor(
     readonly maxMessages = 500_000,
     requestLogSize = 20_000,
+    readonly maxCalls = 50_000,
   ) {
     this.requestLog = new RingBuffer(requestLogSize);
   }
@@ -146,8 +176,10 @@ export class SandboxState {
     this.messages.clear();
     this.messagesByAccount.clear();
     this.requestLog.clear();
-    this.faults = { api: null, drop_after_create: null, callbacks: null };
+    this.faults = noFaults();
     this.held = [];
+    this.calls.clear();
+    this.calleeScripts.clear();
     this.generation++;
   }
 
@@ -187,6 +219,14 @@ export class SandboxState {
   messagesOf(accountSid: string): Message[] {
     const perAccount = this.messagesByAccount.get(accountSid);
     return perAccount ? Array.from(perAccount.values()) : [];
+  }
+
+  addCall(call: Call): void {
+    this.calls.set(call.sid, call);
+    while (this.calls.size > this.maxCalls) {
+      const oldest = this.calls.values().next().value as Call;
+      this.calls.delete(oldest.sid);
+    }
   }
 
   logRequest(entry: RequestLogEntry): void {
