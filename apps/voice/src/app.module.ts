@@ -2,11 +2,16 @@ import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { CallsCoreModule } from './calls/calls-core.module';
 import { CALL_ENTITIES } from './calls/data/call.entities';
+import { OutboundCallsModule } from './calls/outbound/outbound-calls.module';
 import { HealthController } from './health/health.controller';
 import { HealthHandler } from './health/health.handler';
 
 @Module({
-  imports: [CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] }), CallsCoreModule],
+  imports: [
+    CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] }),
+    CallsCoreModule,
+    OutboundCallsModule,
+  ],
   controllers: [HealthController, HealthHandler],
 })
 export class AppModule {}
