@@ -166,6 +166,22 @@ describe('numbers: resolution and the resolver cache', () => {
       });
     });
 
+    it("welcome_greeting: the number's, else its agent's, else null", async () => {
+      const greeter = await createAgent(acme, { welcome_greeting: 'Hello from {{business_name}}.' });
+      const own = await importedNumber(stack, acme, {
+        agent: greeter,
+        extra: { welcome_greeting: 'Smile Dental, how can we help?' },
+      });
+      const inherits = await importedNumber(stack, acme, { agent: greeter });
+      const neither = await importedNumber(stack, acme, { agent });
+      expect((await resolve(own.phone)).welcome_greeting).toBe('Smile Dental, how can we help?');
+      expect((await resolve(inherits.phone)).welcome_greeting).toBe('Hello from {{business_name}}.');
+      expect((await resolve(neither.phone)).welcome_greeting).toBeNull();
+      // Clearing the number's own greeting falls back to the agent's.
+      await acme.api.patch(rawPath(own.phone), { welcome_greeting: null });
+      expect((await resolve(own.phone)).welcome_greeting).toBe('Hello from {{business_name}}.');
+    });
+
     it('number_not_found when not imported (or deleted); invalid_phone_format for garbage', async () => {
       const err = await resolve(ukNumber()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
@@ -243,6 +259,24 @@ describe('numbers: resolution and the resolver cache', () => {
           : undefined;
       });
       expect((await resolver.resolve(b.phone)).voice).toBe('coral');
+    });
+
+    it('agents.changed.v1 carries a new agent greeting to its numbers, except one with its own', async () => {
+      const agent = await createAgent(acme, { welcome_greeting: 'Greeting one.' });
+      const a = await importedNumber(stack, acme, { agent });
+      const b = await importedNumber(stack, acme, { agent, extra: { welcome_greeting: 'My own.' } });
+      await importSettled(a.phone, b.phone);
+      expect((await resolver.resolve(a.phone)).welcome_greeting).toBe('Greeting one.');
+      expect((await resolver.resolve(b.phone)).welcome_greeting).toBe('My own.');
+      await acme.api.patch(`/v1/agents/${agent.id}`, { welcome_greeting: 'Greeting two.' });
+      await waitFor('resolver to see the new agent greeting', async () =>
+        (await resolver.resolve(a.phone)).welcome_greeting === 'Greeting two.' ? true : undefined,
+      );
+      expect((await resolver.resolve(b.phone)).welcome_greeting).toBe('My own.');
+      await acme.api.patch(`/v1/agents/${agent.id}`, { welcome_greeting: null });
+      await waitFor('resolver to see the agent greeting cleared', async () =>
+        (await resolver.resolve(a.phone)).welcome_greeting === null ? true : undefined,
+      );
     });
 
     it('a deleted number stops resolving', async () => {

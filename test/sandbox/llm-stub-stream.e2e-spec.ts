@@ -18,6 +18,16 @@ describe('llm-stub streaming', () => {
 
   afterAll(() => stub.close());
 
+  /** The stub's stream counters once they settle (the server sees a client leave a moment later). */
+  async function settledStats(): Promise<Record<string, number>> {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const stats = await adminCall(stub.url, 'GET', '/__admin/stats');
+      if ((stats.active_streams === 0 && stats.pending_timers === 0) || Date.now() > deadline) return stats;
+      await sleep(20);
+    }
+  }
+
   const behave = (b: Record<string, unknown>) => adminCall(stub.url, 'POST', '/__admin/behaviour', b);
   const streamOf = (signal?: AbortSignal) =>
     openai.chat.completions.create(
@@ -86,8 +96,7 @@ describe('llm-stub streaming', () => {
     controller.abort();
     await reading; // the SDK ends the iteration quietly on abort
     expect(got).toEqual(['One ', 'two ']);
-    await sleep(50);
-    expect(await adminCall(stub.url, 'GET', '/__admin/stats')).toEqual({
+    expect(await settledStats()).toEqual({
       active_streams: 0,
       pending_timers: 0,
       hanging: 0,
@@ -104,8 +113,7 @@ describe('llm-stub streaming', () => {
       }
     });
     await Promise.allSettled(runs);
-    await sleep(50);
-    expect(await adminCall(stub.url, 'GET', '/__admin/stats')).toMatchObject({
+    expect(await settledStats()).toMatchObject({
       active_streams: 0,
       pending_timers: 0,
     });
@@ -123,8 +131,7 @@ describe('llm-stub streaming', () => {
         for await (const _ of s) void _;
       }),
     );
-    await sleep(50);
-    expect(await adminCall(stub.url, 'GET', '/__admin/stats')).toMatchObject({
+    expect(await settledStats()).toMatchObject({
       active_streams: 0,
       pending_timers: 0,
     });

@@ -168,12 +168,19 @@ describe('twilio-sandbox faults', () => {
       body: JSON.stringify({ api: { status: 200, count: 1 } }),
     });
     expect(res.status).toBe(400);
-    await setFaults({ api: { status: 429, count: 5 }, drop_after_create: { count: 1 } });
+    await setFaults({
+      api: { status: 429, count: 5 },
+      drop_after_create: { count: 1 },
+      calls_create: { mode: 'error', status: 500, count: 2 },
+      call_callbacks: { duplicate: true },
+    });
     await adminCall(base, 'POST', '/__admin/reset');
     expect(await adminCall(base, 'GET', '/__admin/faults')).toEqual({
       api: null,
       drop_after_create: null,
       callbacks: null,
+      calls_create: null,
+      call_callbacks: null,
       held_callbacks: 0,
     });
     await expect(client.api.v2010.accounts(acct.sid).fetch()).rejects.toMatchObject({ status: 401 });

@@ -1,6 +1,6 @@
 import { startSandbox, type SandboxHandle } from '../../tools/twilio-sandbox/src/server';
 import { addNumber, adminCall, createAccount, phone, type TestAccount } from './helpers';
-import { relayTwiml, startVoiceApp, streamTokens, type VoiceApp } from './voice-app';
+import { relayTwiml, sendText, startVoiceApp, streamTokens, type VoiceApp } from './voice-app';
 
 /**
  * Inbound calls placed with POST /__admin/calls: the signed voice webhook,
@@ -208,6 +208,113 @@ describe('twilio-sandbox inbound voice calls', () => {
     expect(fetched.relay.turns).toHaveLength(4);
     const listed = await adminCall(base, 'GET', `/__admin/calls?to=${encodeURIComponent(number)}`);
     expect(listed[0].call_sid).toBe(report.call_sid);
+  });
+
+  it('a closing last:true for an interrupted reply is not taken for the end of the next turn', async () => {
+    app.twiml = () => ({ body: relayTwiml({ url: `${app.wsUrl}/relay` }) });
+    let stopped = false;
+    app.onFrame = (conn, frame) => {
+      if (frame.type === 'interrupt') {
+        stopped = true;
+        // An application that closes the interrupted turn explicitly, a little later.
+        setTimeout(() => sendText(conn, '', true), 30);
+      }
+      if (frame.type === 'prompt' && frame.voicePrompt === 'Tell me everything') {
+        void streamTokens(conn, ['One ', 'two ', 'three ', 'four ', 'five ', 'six.'], 20, () => stopped);
+      }
+      if (frame.type === 'prompt' && frame.voicePrompt === 'Stop. When are you open?') {
+        void streamTokens(conn, ['Nine ', 'to ', 'five.'], 40);
+      }
+    };
+    const report = await place({
+      script: {
+        steps: [{ say: 'Tell me everything', barge_in_after_tokens: 2 }, { say: 'Stop. When are you open?' }],
+      },
+    });
+    const [first, second] = report.relay.turns;
+    expect(first).toMatchObject({ interrupted: true, heard: 'One two ', last_received: true });
+    expect(second).toMatchObject({ text: 'Nine to five.', last_received: true, interrupted: false });
+    expect(second.first_token_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('records play, sendDigits and language frames, and unknown or malformed frames as protocol errors', async () => {
+    app.twiml = (req) =>
+      req.path === '/voice'
+        ? { body: relayTwiml({ url: `${app.wsUrl}/relay`, action: `${app.url}/relay-ended` }) }
+        : { body: `${XML}<Response><Hangup/></Response>` };
+    app.onFrame = (conn, frame) => {
+      if (frame.type !== 'prompt') return;
+      conn.ws.send(JSON.stringify({ type: 'play', source: 'https://example.com/hold.mp3' }));
+      conn.ws.send(
+        JSON.stringify({ type: 'language', ttsLanguage: 'fr-FR', transcriptionLanguage: 'fr-FR' }),
+      );
+      conn.ws.send(JSON.stringify({ type: 'sendDigits', digits: '1234' }));
+      conn.ws.send(JSON.stringify({ type: 'speak', token: 'nope' }));
+      conn.ws.send('not json');
+      conn.ws.send(JSON.stringify({ type: 'text', last: true }));
+      conn.ws.send(JSON.stringify({ type: 'end' }));
+    };
+    const report = await place({ script: { steps: [{ say: 'Hello' }], then: 'wait_for_end' } });
+    expect(report.relay.frames.map((f: { type: string }) => f.type)).toEqual([
+      'play',
+      'language',
+      'sendDigits',
+      'end',
+    ]);
+    expect(report.relay.frames[2].frame).toEqual({ type: 'sendDigits', digits: '1234' });
+    expect(report.relay.protocol_errors.map((e: { reason: string }) => e.reason)).toEqual([
+      'unknown frame type "speak"',
+      'not a JSON object',
+      'text frame without a string token',
+    ]);
+    expect(report.relay).toMatchObject({ session_status: 'ended', handoff_data: null });
+    expect(app.forPath('/relay-ended')[0].params.HandoffData).toBeUndefined();
+  });
+
+  it('an application that closes the socket without end fails the session', async () => {
+    app.twiml = (req) =>
+      req.path === '/voice'
+        ? { body: relayTwiml({ url: `${app.wsUrl}/relay`, action: `${app.url}/relay-ended` }) }
+        : { body: `${XML}<Response><Hangup/></Response>` };
+    app.onFrame = (conn, frame) => {
+      if (frame.type === 'prompt') conn.ws.close(1011, 'boom');
+    };
+    const report = await place({ script: { steps: [{ say: 'Hello' }, { say: 'Anyone?' }] } });
+    expect(report.relay).toMatchObject({
+      session_status: 'failed',
+      close: { code: 1011, reason: 'boom', by: 'application' },
+      steps_played: 1,
+    });
+    expect(app.forPath('/relay-ended')[0].params.SessionStatus).toBe('failed');
+  });
+
+  it('a call that outlives script.timeout_ms is hung up by the caller (outcome timeout)', async () => {
+    app.twiml = (req) =>
+      req.path === '/voice'
+        ? { body: relayTwiml({ url: `${app.wsUrl}/relay`, action: `${app.url}/relay-ended` }) }
+        : { body: `${XML}<Response><Hangup/></Response>` };
+    const started = Date.now();
+    const report = await place({ script: { steps: [], then: 'wait_for_end', timeout_ms: 300 } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(report).toMatchObject({ outcome: 'timeout', status: 'completed' });
+    expect(report.relay.session_status).toBe('completed');
+    expect(app.forPath('/relay-ended')[0].params).toMatchObject({
+      SessionStatus: 'completed',
+      CallStatus: 'completed',
+    });
+  });
+
+  it('a turn the agent never finishes is cut by turn_timeout_ms', async () => {
+    app.twiml = () => ({ body: relayTwiml({ url: `${app.wsUrl}/relay` }) });
+    app.onFrame = (conn, frame) => {
+      if (frame.type === 'prompt') sendText(conn, 'Let me think');
+    };
+    const report = await place({ script: { steps: [{ say: 'Hello' }], turn_timeout_ms: 150 } });
+    expect(report.relay.turns[0]).toMatchObject({
+      text: 'Let me think',
+      last_received: false,
+      timed_out: true,
+    });
   });
 
   it('a caller who hangs up ends the session as completed; the action TwiML is not run', async () => {

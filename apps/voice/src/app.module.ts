@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
+import { CallHandlingModule } from './calls/call-handling.module';
 import { CallsCoreModule } from './calls/calls-core.module';
 import { CALL_ENTITIES } from './calls/data/call.entities';
 import { OutboundCallsModule } from './calls/outbound/outbound-calls.module';
@@ -10,6 +11,7 @@ import { HealthHandler } from './health/health.handler';
   imports: [
     CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] }),
     CallsCoreModule,
+    CallHandlingModule,
     OutboundCallsModule,
   ],
   controllers: [HealthController, HealthHandler],

@@ -487,7 +487,6 @@ export class CallEngine {
       SessionDuration: String(report.session_duration),
     };
     if (report.handoff_data !== null) params.HandoffData = report.handoff_data;
-    if (report.session_status === 'failed' && report.handshake_status !== 101) params.ErrorCode = '64107';
     const record = await this.fetchTwiml(call, action, attributes.method ?? 'POST', params);
     call.actions.push(record);
     // The caller already hung up: Twilio requests the action URL but has no call to run it on.

@@ -74,6 +74,13 @@ export interface RelayReport {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * After a barge-in the caller is still speaking: the next step starts when the
+ * interrupted reply has ended (`last:true`) or this long after the interrupt,
+ * so a closing `last:true` the application sends for the interrupted reply is
+ * not taken for the end of the next one.
+ */
+export const INTERRUPT_SETTLE_MS = 200;
 const CLOSE_GRACE_MS = 2_000;
 const RECORDED_TYPES = new Set(['end', 'play', 'sendDigits', 'language']);
 
@@ -420,7 +427,7 @@ export class RelaySession {
           utteranceUntilInterrupt: turn.heard,
           durationUntilInterruptMs: Math.round(at - open.firstTokenAt),
         });
-        this.finishTurn(open);
+        setTimeout(() => this.finishTurn(open), INTERRUPT_SETTLE_MS).unref();
       }
     }
     if (frame.last === true) {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { SmsMessage } from '../sms/data';
 import { UNSEEN_STATUSES } from '../sms/status/status-rules';
 
@@ -22,6 +22,20 @@ export type ReceivedSmsRow = Pick<
 
 /** One earlier message of a conversation, as the agent is shown it. */
 export type HistoryRow = Pick<SmsMessage, 'direction' | 'body'>;
+
+/** The same, dated (another channel's prompt shows when it was). */
+export type TextRow = HistoryRow & { at: Date };
+
+/** A conversation: the messages between our number and the other party, in one account. */
+export interface ConversationQuery {
+  accountId: string;
+  ourNumber: string;
+  otherParty: string;
+  /** Leave this message out. */
+  excludeId?: string;
+  /** The newest this many. */
+  limit: number;
+}
 
 /**
  * The statements inbound SMS runs on `messaging.messages`: storing a received
@@ -76,26 +90,46 @@ export class ConversationRepository {
    * first, without `excludeId` (the message being answered) and without
    * outbound messages that never reached them.
    */
-  async history(q: {
-    accountId: string;
-    ourNumber: string;
-    otherParty: string;
-    excludeId: string;
-    limit: number;
-  }): Promise<HistoryRow[]> {
-    const newestFirst = await this.ds
-      .getRepository(SmsMessage)
-      .createQueryBuilder('m')
+  async history(q: ConversationQuery & { excludeId: string }): Promise<HistoryRow[]> {
+    const newestFirst = await this.newestFirst(q)
       .select('m.direction', 'direction')
       .addSelect('m.body', 'body')
-      .where('m.accountId = :accountId AND m.ourNumber = :ourNumber AND m.otherParty = :otherParty', q)
-      .andWhere('m.id <> :excludeId', q)
-      .andWhere(`(m.direction = 'inbound' OR m.status NOT IN (:...unseen))`, { unseen: UNSEEN_STATUSES })
-      .orderBy('m.createdAt', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .limit(q.limit)
       .getRawMany<HistoryRow>();
     return newestFirst.reverse();
+  }
+
+  /**
+   * The same conversation for another channel's prompt, dated, oldest first,
+   * each body cut to `bodyChars` characters in SQL (so a long body never
+   * leaves the database whole; the caller marks the cut).
+   */
+  async recentTexts(q: ConversationQuery & { bodyChars: number }): Promise<TextRow[]> {
+    const newestFirst = await this.newestFirst(q)
+      .select('m.direction', 'direction')
+      .addSelect('left(m.body, :bodyChars)', 'body')
+      .addSelect('m.createdAt', 'at')
+      .setParameter('bodyChars', q.bodyChars)
+      .getRawMany<TextRow>();
+    return newestFirst.reverse();
+  }
+
+  /**
+   * Newest first, so the limit keeps the latest: a backward range scan of
+   * `messages_conversation_idx` (account_id, our_number, other_party,
+   * created_at, id) that stops after `limit` rows it keeps.
+   */
+  private newestFirst(q: ConversationQuery): SelectQueryBuilder<SmsMessage> {
+    const qb = this.ds
+      .getRepository(SmsMessage)
+      .createQueryBuilder('m')
+      .where('m.accountId = :accountId AND m.ourNumber = :ourNumber AND m.otherParty = :otherParty', {
+        accountId: q.accountId,
+        ourNumber: q.ourNumber,
+        otherParty: q.otherParty,
+      })
+      .andWhere(`(m.direction = 'inbound' OR m.status NOT IN (:...unseen))`, { unseen: UNSEEN_STATUSES });
+    if (q.excludeId !== undefined) qb.andWhere('m.id <> :excludeId', { excludeId: q.excludeId });
+    return qb.orderBy('m.createdAt', 'DESC').addOrderBy('m.id', 'DESC').limit(q.limit);
   }
 
   /** Shows on the inbound message why it got no reply (`error_code` / `error_message`). */

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppError, ResolvedNumber } from '@nixflex/common';
 import { AgentReplyGenerator, AgentTurn } from '@nixflex/common/agent';
+import { CallerHistoryClient } from '@nixflex/common/history';
 import { SmsSendService } from '../sms/accept/send.service';
 import { ConversationRepository } from './conversation.repository';
 import { InboundEvents } from './inbound-events';
@@ -9,6 +10,8 @@ import { clampReply, helpText } from './keywords';
 
 /** Earlier messages of the conversation the agent is shown. */
 const HISTORY_LIMIT = 20;
+/** Earlier calls with the caller the agent is shown (asked of voice, CALLER_HISTORY_TIMEOUT_MS at most). */
+const CALLS_LIMIT = 5;
 /** A reply claim older than this with no outcome is taken over by a redelivery. */
 const CLAIM_LEASE_SECONDS = 120;
 const REASON_MAX = 500;
@@ -44,6 +47,7 @@ export class InboundReplyService implements OnModuleInit {
     private readonly replies: InboundRepliesRepository,
     private readonly events: InboundEvents,
     private readonly sender: SmsSendService,
+    private readonly callerHistory: CallerHistoryClient,
   ) {}
 
   onModuleInit(): void {
@@ -97,15 +101,30 @@ export class InboundReplyService implements OnModuleInit {
     await this.finish({ state: 'sent', reply: owed, replyId, text });
   }
 
-  /** The agent's answer: the conversation so far as turns, then the new message; clamped for SMS. */
+  /**
+   * The agent's answer: the conversation so far as turns, then the new
+   * message, with the caller's earlier calls in the system prompt; clamped
+   * for SMS. The calls are asked of voice while the thread is read, so they
+   * cost no time unless voice is slow, and then at most its 400 ms timeout;
+   * voice down or failing = no calls, the reply as it always was.
+   */
   private async agentText(owed: OwedReply): Promise<string> {
-    const history = await this.conversation.history({
-      accountId: owed.number.account_id,
-      ourNumber: owed.number.phone_number,
-      otherParty: owed.from,
-      excludeId: owed.inboundId,
-      limit: HISTORY_LIMIT,
-    });
+    const { number } = owed;
+    const [history, calls] = await Promise.all([
+      this.conversation.history({
+        accountId: number.account_id,
+        ourNumber: number.phone_number,
+        otherParty: owed.from,
+        excludeId: owed.inboundId,
+        limit: HISTORY_LIMIT,
+      }),
+      this.callerHistory.calls({
+        account_id: number.account_id,
+        our_number: number.phone_number,
+        other_party: owed.from,
+        limit: CALLS_LIMIT,
+      }),
+    ]);
     const turns: AgentTurn[] = [
       ...history.map((h): AgentTurn => ({
         from: h.direction === 'inbound' ? 'caller' : 'agent',
@@ -113,7 +132,7 @@ export class InboundReplyService implements OnModuleInit {
       })),
       { from: 'caller', text: owed.body },
     ];
-    return clampReply(await this.agent.reply({ number: owed.number, channel: 'sms', turns }));
+    return clampReply(await this.agent.reply({ number, channel: 'sms', turns, callerHistory: { calls } }));
   }
 
   /** Records the outcome; a failure or skip is shown on the inbound message (error_code/error_message). */

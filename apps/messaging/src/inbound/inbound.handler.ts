@@ -1,21 +1,25 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  CallerHistoryQuery,
   ListOptOutsCommand,
   MessagingCommands,
   OptOutDto,
   SmsInboundReceivedEvent,
+  TextHistoryEntry,
   TwilioWebhookEvents,
   toE164,
 } from '@nixflex/common';
 import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
 import { InboundService } from './inbound.service';
+import { TextHistoryService } from './text-history.service';
 
 @Controller()
 export class InboundHandler {
   constructor(
     private readonly inbound: InboundService,
     private readonly optOuts: OptOutsRepository,
+    private readonly history: TextHistoryService,
   ) {}
 
   /** Resolves after the message is stored and its reply (if any) is sent or recorded as failed. */
@@ -37,5 +41,11 @@ export class InboundHandler {
         keyword: r.keyword,
       })),
     };
+  }
+
+  /** The texts with a caller, for a call's prompt (asked with a short timeout: keep it one query). */
+  @MessagePattern(MessagingCommands.callerHistory)
+  async callerHistory(@Payload() q: CallerHistoryQuery): Promise<{ texts: TextHistoryEntry[] }> {
+    return { texts: await this.history.texts(q) };
   }
 }

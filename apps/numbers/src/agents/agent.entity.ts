@@ -27,6 +27,10 @@ export class Agent {
   @Column('text', { name: 'llm_model', nullable: true })
   llmModel: string | null;
 
+  /** What callers of its numbers hear first (a number's own greeting wins); null = the default. */
+  @Column('text', { name: 'welcome_greeting', nullable: true })
+  welcomeGreeting: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 

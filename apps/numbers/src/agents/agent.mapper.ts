@@ -10,6 +10,7 @@ export function toAgentDto(a: Agent): AgentDto {
     webhook_url: a.webhookUrl,
     post_call_sms_template: a.postCallSmsTemplate,
     llm_model: a.llmModel,
+    welcome_greeting: a.welcomeGreeting,
     created_at: a.createdAt.toISOString(),
     updated_at: a.updatedAt.toISOString(),
   };

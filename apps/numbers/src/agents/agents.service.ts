@@ -16,6 +16,7 @@ import { EntityManager } from 'typeorm';
 import { Agent } from './agent.entity';
 import { AgentsRepository } from './agents.repository';
 import { toAgentDto } from './agent.mapper';
+import { normalizeWelcomeGreeting } from './welcome-greeting';
 
 /** Hook the phone-numbers feature provides so an agent with numbers cannot be deleted. */
 export abstract class AgentNumbersCounter {
@@ -41,6 +42,7 @@ export class AgentsService {
         webhookUrl: cmd.webhook_url ?? null,
         postCallSmsTemplate: cmd.post_call_sms_template ?? null,
         llmModel: cmd.llm_model ?? null,
+        welcomeGreeting: normalizeWelcomeGreeting(cmd.welcome_greeting) ?? null,
       });
       await this.outbox.add(m, NumbersEvents.agentChanged, {
         agent_id: saved.id,
@@ -69,6 +71,7 @@ export class AgentsService {
   }
 
   async update(cmd: UpdateAgentCommand): Promise<AgentDto> {
+    const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting);
     const agent = await this.agents.transaction(async (m) => {
       const a = await this.get(cmd, m);
       if (cmd.name !== undefined) a.name = cmd.name;
@@ -78,6 +81,7 @@ export class AgentsService {
       if (cmd.post_call_sms_template !== undefined)
         a.postCallSmsTemplate = cmd.post_call_sms_template || null;
       if (cmd.llm_model !== undefined) a.llmModel = cmd.llm_model || null;
+      if (welcomeGreeting !== undefined) a.welcomeGreeting = welcomeGreeting;
       const saved = await this.agents.save(m, a);
       await this.outbox.add(m, NumbersEvents.agentChanged, {
         agent_id: a.id,

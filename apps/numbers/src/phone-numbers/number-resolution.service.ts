@@ -7,7 +7,9 @@ import { parsePhone } from './phone-numbers.service';
 /**
  * The one place a number's effective settings are decided, for every
  * inbound and outbound action: agent prompt + BUSINESS PROFILE, the
- * number's voice / webhook else the agent's, the number's calendar and
+ * number's voice / welcome greeting / webhook else the agent's (an agent
+ * change reaches every process's NumberResolver cache through
+ * `agents.changed.v1`), the number's calendar and
  * Twilio credentials (sealed; only the process calling Twilio opens them).
  */
 @Injectable()
@@ -29,7 +31,7 @@ export class NumberResolutionService {
       agent_system_prompt: agent.systemPrompt,
       custom_prompt: n.customPrompt,
       voice: n.voice ?? agent.voice,
-      welcome_greeting: null,
+      welcome_greeting: n.welcomeGreeting ?? agent.welcomeGreeting,
       webhook_url: n.webhookUrl ?? agent.webhookUrl,
       llm_model: agent.llmModel,
       post_call_sms_template: agent.postCallSmsTemplate,

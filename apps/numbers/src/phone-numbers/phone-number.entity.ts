@@ -53,6 +53,10 @@ export class PhoneNumber {
   @Column('text', { name: 'webhook_url', nullable: true })
   webhookUrl: string | null;
 
+  /** This number's greeting, instead of its agent's; null = the agent's. */
+  @Column('text', { name: 'welcome_greeting', nullable: true })
+  welcomeGreeting: string | null;
+
   @Column('text', { name: 'calendar_event_type_id', nullable: true })
   calendarEventTypeId: string | null;
 

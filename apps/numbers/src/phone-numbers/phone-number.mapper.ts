@@ -14,6 +14,7 @@ export function toPhoneNumberDto(n: PhoneNumber): PhoneNumberDto {
     voice: n.voice,
     webhook_url: n.webhookUrl,
     calendar: n.calendarEventTypeId ? { event_type_id: n.calendarEventTypeId } : null,
+    welcome_greeting: n.welcomeGreeting,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),
   };

@@ -28,10 +28,25 @@ export interface TwilioRoute {
   /** The route, one of TwilioPaths; also the path signatures are computed over. */
   path: TwilioPath;
   /**
-   * The form parameter holding the number we hold: `To` for inbound SMS and
-   * calls, `From` for the status callbacks of what we sent.
+   * Where the number we hold is: `To` for inbound SMS and calls, `From` for
+   * the status callbacks of what we sent, `Direction` for call callbacks that
+   * come for calls of either direction (`inbound` → `To`,
+   * `outbound-api`/`outbound-dial` → `From`).
    */
-  numberParam: 'To' | 'From';
+  numberParam: 'To' | 'From' | 'Direction';
+}
+
+/**
+ * The form parameter holding our number on this request. `Direction` mode:
+ * `To` for an inbound call, `From` for one we placed; null for a Direction
+ * Twilio does not send, which the guard refuses like an unknown number.
+ */
+export function ourNumberParam(route: TwilioRoute, params: TwilioParams): 'To' | 'From' | null {
+  if (route.numberParam !== 'Direction') return route.numberParam;
+  const direction = params.Direction;
+  if (direction === 'inbound') return 'To';
+  if (direction === 'outbound-api' || direction === 'outbound-dial') return 'From';
+  return null;
 }
 
 const TWILIO_ROUTE = 'nixflex:twilio-route';
@@ -39,6 +54,8 @@ const VERIFIED = Symbol('nixflex:verified-twilio-number');
 
 interface TwilioRequest {
   body?: unknown;
+  /** Path and query string, as received. */
+  url: string;
   headers: Record<string, string | string[] | undefined>;
   [VERIFIED]?: ResolvedNumber;
 }
@@ -81,8 +98,10 @@ function formOf(req: TwilioRequest): TwilioParams {
  * 1. `X-Twilio-Signature` is present;
  * 2. the route's number parameter (`To` or `From`) is an imported number;
  * 3. the request's `AccountSid`, when given, is that number's Twilio account;
- * 4. the signature is valid for that number's auth token over the public URL
- *    (PUBLIC_WEBHOOK_BASE_URL + path) and the form parameters.
+ * 4. the request's path is the route's path, and the signature is valid for
+ *    that number's auth token over the public URL (PUBLIC_WEBHOOK_BASE_URL +
+ *    path + query string: Twilio signs the full URL, and the URLs we give
+ *    Twilio for outbound calls carry `?call_id=`) and the form parameters.
  *
  * Every failure is the same `403 invalid_signature` with the same body, so a
  * caller cannot tell an imported number from an unknown one (an unknown
@@ -110,19 +129,25 @@ export class TwilioWebhookGuard implements CanActivate {
     const params = formOf(req);
     const header = req.headers['x-twilio-signature'];
     const signature = typeof header === 'string' ? header : undefined;
+    const numberParam = ourNumberParam(route, params);
     const refuse = (why: string): never => {
       const sid = params.MessageSid ?? params.CallSid ?? '?';
-      this.logger.warn(`refused ${route.path} ${sid} for ${params[route.numberParam] ?? '?'}: ${why}`);
+      const phone = (numberParam && params[numberParam]) ?? '?';
+      this.logger.warn(`refused ${route.path} ${sid} for ${phone}: ${why}`);
       throw new AppError('invalid_signature', 'X-Twilio-Signature is missing or invalid');
     };
 
     if (!signature) return refuse('no signature');
-    const url = twilioWebhookUrl(route.path);
-    const phone = params[route.numberParam];
-    const number = phone ? await this.resolve(phone) : null;
+    const query = req.url.indexOf('?');
+    const path = query < 0 ? req.url : req.url.slice(0, query);
+    const url = twilioWebhookUrl(route.path) + (query < 0 ? '' : req.url.slice(query));
+    const phone = numberParam ? params[numberParam] : undefined;
+    const number = phone && path === route.path ? await this.resolve(phone) : null;
     if (!number) {
       twilio.validateRequest(this.decoyToken, signature, url, params);
-      return refuse(phone ? 'number not imported' : `no ${route.numberParam}`);
+      if (path !== route.path) return refuse(`path ${path.slice(0, 100)} is not ${route.path}`);
+      if (!numberParam) return refuse(`unknown Direction ${String(params.Direction).slice(0, 40)}`);
+      return refuse(phone ? 'number not imported' : `no ${numberParam}`);
     }
     if (params.AccountSid && params.AccountSid !== number.twilio_account_sid) {
       return refuse('AccountSid is not the Twilio account of the number');

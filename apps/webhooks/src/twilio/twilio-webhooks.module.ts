@@ -4,15 +4,23 @@ import { FormBodyParser } from './form-body';
 import { TwilioSmsInboundController } from './sms-inbound.controller';
 import { TwilioSmsStatusController } from './sms-status.controller';
 import { TwilioWebhookGuard } from './twilio-webhook.guard';
+import { TwilioVoiceAnswerController } from './voice-answer.controller';
+import { TwilioVoiceCallbacksController } from './voice-callbacks.controller';
 
 /**
- * Twilio's webhooks into the engine (SMS status callbacks, inbound SMS), every
+ * Twilio's webhooks into the engine (SMS status callbacks, inbound SMS, voice
+ * calls, the relay's end and call status callbacks), every
  * route behind TwilioWebhookGuard. Not to be confused with customer webhooks
  * (../customer-webhooks), which the engine sends out to customers.
  */
 @Module({
   imports: [NumberResolverModule],
-  controllers: [TwilioSmsStatusController, TwilioSmsInboundController],
+  controllers: [
+    TwilioSmsStatusController,
+    TwilioSmsInboundController,
+    TwilioVoiceAnswerController,
+    TwilioVoiceCallbacksController,
+  ],
   providers: [FormBodyParser, TwilioWebhookGuard],
 })
 export class TwilioWebhooksModule {}

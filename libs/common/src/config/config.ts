@@ -53,6 +53,11 @@ export interface VoiceSettings {
   silenceHangupMs: number;
   /** Longest a call may last before the agent ends it politely. */
   maxCallMs: number;
+  /**
+   * A call with no final status whose status has not moved for this long (and
+   * has no live session in this process) is looked up in Twilio by the sweeper.
+   */
+  sweepAfterMs: number;
 }
 
 /** A well-known key for development and tests only; production must set its own. */
@@ -122,6 +127,7 @@ export function loadConfig(env: Env = process.env): Config {
       silenceRepromptMs: r.int('VOICE_SILENCE_REPROMPT_MS', 8000, 100, 600_000),
       silenceHangupMs: r.int('VOICE_SILENCE_HANGUP_MS', 8000, 100, 600_000),
       maxCallMs: r.int('VOICE_MAX_CALL_MS', 30 * 60_000, 1000, 4 * 3600_000),
+      sweepAfterMs: r.int('VOICE_SWEEP_AFTER_MS', 60_000, 500, 24 * 3600_000),
     },
     twilioApiBaseUrl: r.url('TWILIO_API_BASE_URL', 'https://api.twilio.com', ['http:', 'https:']),
     credentialsEncryptionKeys: parseKeys(rawKey, r),

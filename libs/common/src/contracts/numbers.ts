@@ -39,6 +39,28 @@ const LLM_MODEL_DOC = {
   description: "Overrides the engine's LLM_MODEL for this agent's replies",
 } as const;
 
+/** Longest welcome greeting of an agent or a number (code points, as Postgres counts them). */
+export const WELCOME_GREETING_MAX = 1000;
+/** The one placeholder a welcome greeting may carry (see renderGreeting in the agent layer). */
+export const WELCOME_GREETING_PLACEHOLDER = '{{business_name}}';
+const WELCOME_GREETING_MESSAGE = `welcome_greeting must be at most ${WELCOME_GREETING_MAX} characters`;
+
+function welcomeGreetingDoc(whose: string) {
+  return {
+    type: String,
+    maxLength: WELCOME_GREETING_MAX,
+    nullable: true,
+    example: "Hi, you've reached {{business_name}}. How can I help?",
+    description:
+      `What a caller hears first on a call to ${whose}. \`${WELCOME_GREETING_PLACEHOLDER}\` becomes the ` +
+      "business name from the number's profile (a `Business name:` line or a short first line), else the " +
+      `agent's name; no other \`{{...}}\` placeholder is allowed. At most ${WELCOME_GREETING_MAX} ` +
+      'characters (`validation_failed`); null or "" clears it (the default greeting)',
+  } as const;
+}
+const AGENT_GREETING_DOC = welcomeGreetingDoc("this agent's numbers (a number's own greeting wins)");
+const NUMBER_GREETING_DOC = welcomeGreetingDoc("this number, instead of its agent's");
+
 export class CreateAgentBody {
   @ApiProperty({ minLength: 1, maxLength: 200 })
   @IsString()
@@ -75,6 +97,12 @@ export class CreateAgentBody {
   @IsString()
   @MaxLength(200)
   llm_model?: string | null;
+
+  @ApiPropertyOptional(AGENT_GREETING_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(WELCOME_GREETING_MAX, { message: WELCOME_GREETING_MESSAGE })
+  welcome_greeting?: string | null;
 }
 
 /** `PATCH /v1/agents/:id`: absent = unchanged, `null` = cleared. */
@@ -114,6 +142,12 @@ export class UpdateAgentBody {
   @IsString()
   @MaxLength(200)
   llm_model?: string | null;
+
+  @ApiPropertyOptional(AGENT_GREETING_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(WELCOME_GREETING_MAX, { message: WELCOME_GREETING_MESSAGE })
+  welcome_greeting?: string | null;
 }
 
 export class AccountScoped {
@@ -167,6 +201,13 @@ export class AgentDto {
 
   @ApiProperty({ type: String, nullable: true })
   llm_model: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "What callers of the agent's numbers hear first; null = the default greeting",
+  })
+  welcome_greeting: string | null;
 
   @ApiProperty({ format: 'date-time' })
   created_at: string;
@@ -251,6 +292,12 @@ export class UpdateNumberBody {
   @ValidateNested()
   @Type(() => CalendarInput)
   calendar?: CalendarInput | null;
+
+  @ApiPropertyOptional(NUMBER_GREETING_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(WELCOME_GREETING_MAX, { message: WELCOME_GREETING_MESSAGE })
+  welcome_greeting?: string | null;
 }
 
 /**
@@ -395,6 +442,13 @@ export class PhoneNumberDto {
 
   @ApiProperty({ type: () => CalendarDto, nullable: true, description: 'The API key is never returned' })
   calendar: CalendarDto | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "This number's own greeting; null = its agent's welcome_greeting (else the default)",
+  })
+  welcome_greeting: string | null;
 
   @ApiProperty({ format: 'date-time' })
   created_at: string;

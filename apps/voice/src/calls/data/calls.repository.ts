@@ -122,6 +122,34 @@ export class CallsRepository extends TransactionalRepository {
     );
   }
 
+  /**
+   * The caller interrupted an agent turn that was already stored (Twilio was
+   * still speaking it): it becomes what the caller heard, marked interrupted.
+   */
+  async reviseLastAgentTurn(callId: string, heard: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE "voice"."call_turns" SET "text" = $2, "interrupted" = true
+       WHERE "call_id" = $1 AND "seq" = (SELECT MAX("seq") FROM "voice"."call_turns" WHERE "call_id" = $1 AND "role" = 'agent')`,
+      [callId, heard],
+    );
+  }
+
+  /**
+   * Calls with no final status whose status and row have not moved for
+   * `graceMs` (the sweeper's work), oldest status first.
+   */
+  dueForSweep(graceMs: number, limit: number): Promise<Call[]> {
+    const before = new Date(Date.now() - graceMs);
+    return this.ds.manager
+      .createQueryBuilder(Call, 'c')
+      .where('c.endedAt IS NULL')
+      .andWhere('c.statusChangedAt < :before', { before })
+      .andWhere('c.updatedAt < :before', { before })
+      .orderBy('c.statusChangedAt', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
   /** The transcript, oldest first. */
   turns(callId: string, m?: EntityManager): Promise<CallTurn[]> {
     return (m ?? this.ds.manager).find(CallTurn, { where: { callId }, order: { seq: 'ASC' } });

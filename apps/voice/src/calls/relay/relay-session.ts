@@ -1,0 +1,446 @@
+import { Logger } from '@nestjs/common';
+import type { CallEndReason, ResolvedNumber, VoiceSettings } from '@nixflex/common';
+import { AgentReplyGenerator, AgentTurn, CallerHistory } from '@nixflex/common/agent';
+import { CALLER_HISTORY_TIMEOUT_MS, CallerHistoryClient } from '@nixflex/common/history';
+import WebSocket from 'ws';
+import { agentNumberFor, greetingFor } from '../answer/call-settings';
+import type { Call } from '../data/call.entities';
+import { CallsRepository } from '../data/calls.repository';
+import { CallerHistoryService } from '../history/caller-history.service';
+import { CallLifecycle } from '../status/call-lifecycle';
+import { RelayInbound, RelayOutbound, SetupFrame, encodeOutbound, parseInbound } from './relay-protocol';
+
+/** What the caller hears when the agent cannot answer (no LLM, LLM failing or too slow). */
+export const LLM_APOLOGY =
+  "I'm sorry, I'm having trouble right now. I've noted your call and someone will call you back. Goodbye.";
+export const SILENCE_REPROMPT = 'Are you still there?';
+export const SILENCE_GOODBYE =
+  "I haven't heard anything, so I'll end the call now. Thank you for calling. Goodbye.";
+export const MAX_DURATION_GOODBYE =
+  "I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye.";
+export const SHUTDOWN_GOODBYE = 'Sorry, I have to go now. Please call back in a few minutes. Goodbye.';
+
+/** What a session needs from the service (one set per process, shared by every session). */
+export interface RelaySessionDeps {
+  calls: CallsRepository;
+  lifecycle: CallLifecycle;
+  generator: AgentReplyGenerator;
+  historyClient: CallerHistoryClient;
+  localHistory: CallerHistoryService;
+  settings: VoiceSettings;
+  logger: Logger;
+  /** The session is over (socket closed): the registry forgets it. */
+  onGone: (session: RelaySession) => void;
+}
+
+/** The agent's turn being generated: its stream, what the caller was sent so far, its first-token timer. */
+interface InFlight {
+  abort: AbortController;
+  sent: string;
+  gotToken: boolean;
+  timedOut: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * One call's ConversationRelay session: owns the conversation (`turns`), the
+ * agent's turn in flight (an AbortController), and the call's timers
+ * (silence, maximum duration). Tokens go from the LLM stream to the socket as
+ * they arrive; nothing slow (no database write, no history wait beyond the
+ * 400 ms cap) sits between a prompt and the LLM request: turns are persisted
+ * on a per-session chain, in order, beside the conversation.
+ */
+export class RelaySession {
+  private turns: AgentTurn[] = [];
+  private history: CallerHistory | undefined;
+  private historyReady: Promise<CallerHistory> | null = null;
+  private inFlight: InFlight | null = null;
+  private started = false;
+  private ending = false;
+  private closed = false;
+  private repromptTimer?: NodeJS.Timeout;
+  private hangupTimer?: NodeJS.Timeout;
+  private maxTimer?: NodeJS.Timeout;
+  /** Turn writes, one after another (a turn's number is one more than the last stored). */
+  private persisting: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly call: Call,
+    private readonly number: ResolvedNumber,
+    private readonly deps: RelaySessionDeps,
+    /** The conversation of a session this one replaces (Twilio reconnected). */
+    previousTurns: AgentTurn[] = [],
+  ) {
+    this.turns = previousTurns.slice();
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) this.onFrame(rawText(data));
+    });
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => this.deps.logger.warn(`${call.id}: relay socket error: ${err.message}`));
+  }
+
+  get conversation(): readonly AgentTurn[] {
+    return this.turns;
+  }
+
+  get isEnding(): boolean {
+    return this.ending;
+  }
+
+  private onFrame(raw: string): void {
+    const frame = parseInbound(raw);
+    if (!frame) {
+      this.deps.logger.warn(`${this.call.id}: ignored a relay frame we do not understand`);
+      return;
+    }
+    this.handle(frame);
+  }
+
+  private handle(frame: RelayInbound): void {
+    switch (frame.type) {
+      case 'setup':
+        return this.onSetup(frame);
+      case 'prompt':
+        if (!frame.last) return this.callerActive();
+        return this.callerSaid(frame.voicePrompt);
+      case 'interrupt':
+        return this.onInterrupt(frame.utteranceUntilInterrupt);
+      case 'dtmf':
+        return this.callerSaid(`[pressed ${frame.digit}]`);
+      case 'error':
+        // Twilio reports it and carries on; if the session cannot, it closes it and says so at the action URL.
+        this.deps.logger.warn(`${this.call.id}: relay error: ${frame.description.slice(0, 300)}`);
+        return;
+      default: {
+        const unexpected: never = frame;
+        return unexpected;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ setup
+
+  private onSetup(frame: SetupFrame): void {
+    if (this.started) return;
+    if (frame.callSid !== this.call.twilioSid) {
+      this.deps.logger.warn(`${this.call.id}: setup for ${frame.callSid}, not ${this.call.twilioSid ?? '?'}`);
+      this.ws.close(1008, 'call mismatch');
+      return;
+    }
+    this.started = true;
+    if (this.turns.length === 0) {
+      // What Twilio speaks as welcomeGreeting is the agent's first turn.
+      const greeting = greetingFor(this.call, this.number);
+      this.turns.push({ from: 'agent', text: greeting });
+      this.persist('agent', greeting, false);
+    }
+    void this.markInProgress();
+    this.historyReady = this.loadHistory().then((h) => (this.history = h));
+    this.maxTimer = setTimeout(
+      () => void this.endPolitely('max_duration', MAX_DURATION_GOODBYE),
+      this.deps.settings.maxCallMs,
+    );
+    this.armSilence();
+  }
+
+  private async markInProgress(): Promise<void> {
+    try {
+      await this.deps.calls.transaction(async (m) => {
+        const call = await this.deps.calls.lock(m, this.call.id);
+        if (call) {
+          await this.deps.lifecycle.apply(m, call, {
+            status: 'in-progress',
+            at: new Date(),
+            source: 'relay',
+          });
+        }
+      });
+    } catch (err) {
+      this.deps.logger.warn(`${this.call.id}: could not mark in-progress: ${(err as Error).message}`);
+    }
+  }
+
+  /** Earlier calls (read here) and texts (messaging), each within the 400 ms cap; never throws. */
+  private async loadHistory(): Promise<CallerHistory> {
+    const q = {
+      account_id: this.call.accountId,
+      our_number: this.call.ourNumber,
+      other_party: this.call.otherParty,
+      exclude_id: this.call.id,
+    };
+    const calls = withCap(
+      this.deps.localHistory.calls(q).catch((err: Error) => {
+        this.deps.logger.warn(`${this.call.id}: earlier calls unavailable: ${err.message}`);
+        return [];
+      }),
+      CALLER_HISTORY_TIMEOUT_MS,
+      [],
+    );
+    const [c, texts] = await Promise.all([calls, this.deps.historyClient.texts(q)]);
+    return { calls: c, texts };
+  }
+
+  // ------------------------------------------------------------------ caller
+
+  /** Any sign of the caller: the silence clock starts again. */
+  private callerActive(): void {
+    clearTimeout(this.repromptTimer);
+    clearTimeout(this.hangupTimer);
+    this.repromptTimer = this.hangupTimer = undefined;
+  }
+
+  private callerSaid(text: string): void {
+    if (this.ending || this.closed) return;
+    this.callerActive();
+    // A new prompt while the agent is still answering the last: what was sent stands as heard.
+    this.cutInFlight(null);
+    this.turns.push({ from: 'caller', text });
+    this.persist('caller', text, false);
+    void this.respond();
+  }
+
+  /**
+   * The caller spoke over the agent: stop generating at once, then keep only
+   * what was heard. When the agent's turn was already complete (Twilio was
+   * still speaking it), that turn is corrected to what was heard.
+   */
+  private onInterrupt(heard: string): void {
+    if (this.closed) return;
+    this.callerActive();
+    if (this.cutInFlight(heard)) return;
+    const last = this.turns[this.turns.length - 1];
+    if (!last || last.from !== 'agent') return;
+    if (heard.trim() === '') this.turns.pop();
+    else this.turns[this.turns.length - 1] = { from: 'agent', text: heard };
+    this.chain(() => this.deps.calls.reviseLastAgentTurn(this.call.id, heard));
+    if (!this.ending) this.armSilence();
+  }
+
+  /**
+   * Stops the agent's turn in flight, recording it as interrupted with `heard`
+   * (or, when null, everything sent). False when no turn was in flight.
+   */
+  private cutInFlight(heard: string | null): boolean {
+    const turn = this.inFlight;
+    if (!turn) return false;
+    this.inFlight = null;
+    clearTimeout(turn.timer);
+    turn.abort.abort();
+    const text = heard ?? turn.sent;
+    if (text.trim() !== '') {
+      this.turns.push({ from: 'agent', text });
+      this.persist('agent', text, true);
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ agent
+
+  /** Streams the agent's answer to the conversation so far, token by token, to the caller. */
+  private async respond(): Promise<void> {
+    const turn: InFlight = { abort: new AbortController(), sent: '', gotToken: false, timedOut: false };
+    this.inFlight = turn;
+    if (!this.deps.generator.configured) {
+      return this.fail(turn, 'llm_failed', 'No LLM is configured (LLM_BASE_URL is not set)');
+    }
+    // Only the first prompt can find the history still loading; it waits at most the cap.
+    const history = this.history ?? (this.historyReady ? await this.historyReady : undefined);
+    if (this.inFlight !== turn) return;
+    turn.timer = setTimeout(() => {
+      turn.timedOut = true;
+      turn.abort.abort();
+    }, this.deps.settings.firstTokenTimeoutMs);
+    try {
+      const stream = this.deps.generator.stream({
+        number: agentNumberFor(this.call, this.number),
+        channel: 'voice',
+        turns: this.turns,
+        callerHistory: history,
+        signal: turn.abort.signal,
+      });
+      for await (const delta of stream) {
+        if (this.inFlight !== turn) break;
+        if (!turn.gotToken) {
+          turn.gotToken = true;
+          clearTimeout(turn.timer);
+        }
+        turn.sent += delta;
+        this.send({ type: 'text', token: delta, last: false });
+      }
+    } catch (err) {
+      clearTimeout(turn.timer);
+      if (this.inFlight !== turn) return; // cut by the caller or the socket: nothing more to say
+      if (turn.timedOut) {
+        return this.fail(
+          turn,
+          'llm_timeout',
+          `No first token within ${this.deps.settings.firstTokenTimeoutMs} ms`,
+        );
+      }
+      return this.fail(turn, 'llm_failed', (err as Error).message);
+    }
+    clearTimeout(turn.timer);
+    if (this.inFlight !== turn) return;
+    if (turn.sent.trim() === '') return this.fail(turn, 'llm_failed', 'The LLM sent an empty reply');
+    this.inFlight = null;
+    this.send({ type: 'text', token: '', last: true });
+    this.turns.push({ from: 'agent', text: turn.sent });
+    this.persist('agent', turn.sent, false);
+    this.armSilence();
+  }
+
+  /**
+   * The agent cannot answer: the caller hears an apology (after whatever was
+   * already said), the call record says why, and the session ends.
+   */
+  private async fail(turn: InFlight, code: 'llm_failed' | 'llm_timeout', message: string): Promise<void> {
+    if (this.inFlight === turn) this.inFlight = null;
+    clearTimeout(turn.timer);
+    turn.abort.abort();
+    this.deps.logger.warn(`${this.call.id}: ${code}: ${message.slice(0, 300)}`);
+    await this.endWith('llm_failed', LLM_APOLOGY, turn.sent, { code, message });
+  }
+
+  /** Ends the call with a goodbye (silence, maximum duration, shutdown). */
+  async endPolitely(reason: CallEndReason, words: string, handoffReason: string = reason): Promise<void> {
+    if (this.ending || this.closed) return;
+    const turn = this.inFlight;
+    this.inFlight = null;
+    if (turn) {
+      clearTimeout(turn.timer);
+      turn.abort.abort();
+    }
+    await this.endWith(reason, words, turn?.sent ?? '', undefined, handoffReason);
+  }
+
+  private async endWith(
+    reason: CallEndReason,
+    words: string,
+    alreadySaid: string,
+    error?: { code: string; message: string },
+    handoffReason: string = reason,
+  ): Promise<void> {
+    if (this.ending) return;
+    this.ending = true;
+    this.clearTimers();
+    const spoken = alreadySaid.trim() === '' ? words : `${alreadySaid} ${words}`;
+    this.speak(alreadySaid.trim() === '' ? words : ` ${words}`);
+    this.turns.push({ from: 'agent', text: spoken });
+    this.persist('agent', spoken, false);
+    // The reason is on the record before Twilio reports the session's end.
+    await this.noteEnding(reason, error);
+    this.send({ type: 'end', handoffData: JSON.stringify({ reason: handoffReason }) });
+  }
+
+  private async noteEnding(reason: CallEndReason, error?: { code: string; message: string }): Promise<void> {
+    try {
+      await this.deps.calls.transaction(async (m) => {
+        const call = await this.deps.calls.lock(m, this.call.id);
+        if (call) await this.deps.lifecycle.noteEnding(m, call, reason, error);
+      });
+    } catch (err) {
+      this.deps.logger.warn(`${this.call.id}: could not record ${reason}: ${(err as Error).message}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ silence
+
+  /** After the agent finished: re-prompt after silenceRepromptMs, then end after silenceHangupMs more. */
+  private armSilence(): void {
+    this.callerActive();
+    if (this.ending || this.closed) return;
+    this.repromptTimer = setTimeout(() => this.reprompt(), this.deps.settings.silenceRepromptMs);
+  }
+
+  private reprompt(): void {
+    this.repromptTimer = undefined;
+    if (this.ending || this.closed || this.inFlight) return;
+    this.speak(SILENCE_REPROMPT);
+    this.turns.push({ from: 'agent', text: SILENCE_REPROMPT });
+    this.persist('agent', SILENCE_REPROMPT, false);
+    this.hangupTimer = setTimeout(
+      () => void this.endPolitely('silence', SILENCE_GOODBYE),
+      this.deps.settings.silenceHangupMs,
+    );
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** Words the engine says itself, as text tokens (a word each), ending the turn. */
+  private speak(words: string): void {
+    for (const token of words.match(/\s*\S+/g) ?? []) this.send({ type: 'text', token, last: false });
+    this.send({ type: 'text', token: '', last: true });
+  }
+
+  private send(frame: RelayOutbound): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeOutbound(frame));
+  }
+
+  private persist(role: 'caller' | 'agent', text: string, interrupted: boolean): void {
+    const at = new Date();
+    this.chain(() => this.deps.calls.appendTurn({ callId: this.call.id, role, text, interrupted, at }));
+  }
+
+  private chain(write: () => Promise<void>): void {
+    this.persisting = this.persisting.then(write).catch((err: Error) => {
+      this.deps.logger.warn(`${this.call.id}: a turn was not stored: ${err.message}`);
+    });
+  }
+
+  /** Resolves when every turn so far is stored (tests of shutdown, replacement). */
+  flushed(): Promise<void> {
+    return this.persisting;
+  }
+
+  private clearTimers(): void {
+    this.callerActive();
+    clearTimeout(this.maxTimer);
+    this.maxTimer = undefined;
+  }
+
+  /**
+   * The socket closed (caller hung up, Twilio closed it, the network dropped,
+   * or the session was replaced): the turn in flight stops (what was sent is
+   * kept as heard), timers stop, the registry forgets the session. The call's
+   * final status comes from Twilio.
+   */
+  private onClose(): void {
+    if (this.closed) return;
+    this.cutInFlight(null);
+    this.closed = true;
+    this.clearTimers();
+    this.deps.onGone(this);
+  }
+
+  /** Closes the socket (replacement by a newer session, shutdown). */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+    }
+  }
+
+  /** Kills the socket at once (shutdown after the grace period). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** `work`, or `fallback` when it takes longer than `ms`. */
+function withCap<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([work, cap]).finally(() => clearTimeout(timer));
+}
