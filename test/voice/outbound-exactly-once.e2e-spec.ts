@@ -24,7 +24,11 @@ describe('Outbound calls: exactly once through lost answers, retries and a dead 
   let c: Caller;
 
   beforeAll(async () => {
-    stack = await Stack.start({ env: { ...FAST_DIAL_ENV, CALLS_MAX_DIAL_ATTEMPTS: '4' } });
+    // Twilio's call progress (and so its status callbacks and the answer webhook, which would
+    // also name the call) slowed down, so that the dialler's own reconciliation is what is tested.
+    stack = await Stack.start({
+      env: { ...FAST_DIAL_ENV, CALLS_MAX_DIAL_ATTEMPTS: '4', SANDBOX_CALLBACK_DELAY_MS: '1500' },
+    });
     c = await caller(stack);
   }, 60_000);
   afterAll(() => stack?.stop());

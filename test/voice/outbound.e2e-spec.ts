@@ -1,4 +1,5 @@
 import { createAccount } from '../factories/accounts';
+import { llmRequests } from '../factories/inbound';
 import { sandboxAdmin } from '../factories/sms';
 import { Stack, waitFor } from '../harness/stack';
 import {
@@ -241,6 +242,41 @@ describe('Outbound calls: accept, place, refuse, read', () => {
     const bySid = await c.account.api.get(`/v1/calls/${placed.twilio_sid}`);
     expect(bySid.status).toBe(200);
     expect(bySid.body.call_id).toBe(id);
+
+    // The callee answers: the agent greets with first_message and talks with this call's prompt;
+    // Twilio's status callbacks bring the call to its end.
+    const ended = await waitForCall(c, id, (b) => b.ended_at !== null, 30_000);
+    expect(ended).toMatchObject({ status: 'completed', answered_at: expect.any(String) });
+    expect(ended.duration_s).toEqual(expect.any(Number));
+    const history = ended.status_history.map((h: any) => [h.status, h.source]);
+    expect(history[0]).toEqual(['queued', 'api']);
+    expect(history[history.length - 1][0]).toBe('completed');
+    expect(history.some(([, source]: string[]) => source === 'twilio_callback')).toBe(true);
+    expect(ended.turns[0]).toMatchObject({
+      role: 'agent',
+      text: 'Hi, this is Smile Dental calling about your appointment.',
+    });
+    expect(ended.turns.some((t: any) => t.role === 'caller' && t.text === 'Hello?')).toBe(true);
+    const [report] = await sandboxCalls(stack, to);
+    expect(report.status).toBe('completed');
+    const system: string[] = (await llmRequests(stack)).map((r) => r.body.messages[0].content);
+    expect(system.some((p) => p.includes('confirm tomorrow 10:00 dental appointment'))).toBe(true);
+  });
+
+  it("the create's answer was lost but Twilio's callbacks named the call first: no second create", async () => {
+    await sandboxAdmin(stack, 'POST', '/faults', {
+      calls_create: { mode: 'error_after_create', status: 500, count: 1 },
+    });
+    const to = callee();
+    const res = await placeCall(c, to);
+    const placed = await waitForCall(c, res.body.call_id, (b) => b.twilio_sid !== null);
+    const atTwilio = await sandboxCalls(stack, to);
+    expect(atTwilio.map((x) => x.call_sid)).toEqual([placed.twilio_sid]);
+    await waitForCall(c, res.body.call_id, (b) => b.ended_at !== null, 30_000);
+    const creates = (await callRequests(stack)).filter((r) => r.method === 'POST' && r.params.To === to);
+    expect(creates.map((r) => r.status)).toEqual([500]);
+    const [row] = await stack.sql(`SELECT dispatch_state FROM voice.calls WHERE id = $1`, [res.body.call_id]);
+    expect(row.dispatch_state).toBe('done');
   });
 
   describe('Idempotency-Key', () => {
@@ -351,19 +387,17 @@ describe('Outbound calls: accept, place, refuse, read', () => {
     });
   });
 
-  it('busy and no-answer callees: placed once, the sandbox ends them busy / no-answer', async () => {
+  it('busy and no-answer callees: placed once, ended busy / no-answer by the callbacks', async () => {
     for (const [rule, final] of [
       ['0486', 'busy'],
       ['0487', 'no-answer'],
     ]) {
       const to = callee(rule);
       const res = await placeCall(c, to);
-      const placed = await waitForCall(c, res.body.call_id, (b) => b.twilio_sid !== null);
-      const atTwilio = await waitFor(`sandbox call to ${to} ends ${final}`, async () => {
-        const calls = await sandboxCalls(stack, to);
-        return calls.length === 1 && calls[0].status === final ? calls : undefined;
-      });
-      expect(atTwilio[0].call_sid).toBe(placed.twilio_sid);
+      const ended = await waitForCall(c, res.body.call_id, (b) => b.ended_at !== null, 30_000);
+      expect(ended).toMatchObject({ status: final, end_reason: 'not_answered', answered_at: null });
+      const atTwilio = await sandboxCalls(stack, to);
+      expect(atTwilio.map((x) => [x.call_sid, x.status])).toEqual([[ended.twilio_sid, final]]);
     }
   });
 
