@@ -464,6 +464,14 @@ describe('Outbound calls: accept, place, refuse, read', () => {
           code: 'call_not_found',
         });
       }
+      for (const odd of ['%00', 'x'.repeat(65), '%C3%A9t%C3%A9']) {
+        const res = await c.account.api.get(`/v1/calls/${odd}`);
+        expect({ odd, status: res.status, code: res.body.error?.code }).toEqual({
+          odd,
+          status: 404,
+          code: 'call_not_found',
+        });
+      }
       const list = await c.account.api.get('/v1/calls?limit=200');
       expect(list.body.data.map((d: any) => d.call_id)).not.toContain(ids[0]);
     });

@@ -27,6 +27,7 @@ import { API_KEY_SCHEME } from '../openapi/document';
 import { ApiErrors } from '../openapi/errors';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const CALL_ID_OR_SID = /^[\x21-\x7e]{1,64}$/;
 
 @ApiTags('calls')
 @ApiBearerAuth(API_KEY_SCHEME)
@@ -106,7 +107,8 @@ export class CallsController {
   @ApiOkResponse({ type: CallDetailDto })
   @ApiErrors(['call_not_found'])
   get(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<CallDetailDto> {
-    if (id.length > 64) throw new AppError('call_not_found', `No call ${id.slice(0, 64)}... in this account`);
+    // Our ids and CallSids are short printable ASCII; anything else names no call (and never reaches SQL).
+    if (!CALL_ID_OR_SID.test(id)) throw new AppError('call_not_found', 'No such call in this account');
     return this.broker.request(VoiceCommands.callsGet, { account_id: p.accountId, id });
   }
 }
