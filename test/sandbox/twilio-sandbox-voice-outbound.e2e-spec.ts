@@ -188,6 +188,29 @@ describe('twilio-sandbox outbound voice calls', () => {
     expect(done.relay.session_status).toBe('completed');
   });
 
+  it('cancels a call that is still queued or ringing (Status=canceled)', async () => {
+    // A sandbox whose calls ring slowly enough to be caught before the answer.
+    const slow = await startSandbox({ port: 0, callbackDelayMs: 300 });
+    try {
+      await createAccount(slow.url, { account_sid: acct.sid, auth_token: acct.token });
+      await addNumber(slow.url, acct.sid, { phone_number: caller });
+      const slowClient = createTwilioClient(acct.sid, acct.token, slow.url);
+      const call = await slowClient.calls.create({
+        to: phone('5010'),
+        from: caller,
+        url: `${app.url}/outbound`,
+        statusCallback: `${app.url}/status`,
+      });
+      await slowClient.calls(call.sid).update({ status: 'canceled' });
+      await app.waitFor(() => app.forPath('/status').length === 1);
+      expect(app.forPath('/status')[0].params).toMatchObject({ CallSid: call.sid, CallStatus: 'canceled' });
+      expect((await slowClient.calls(call.sid).fetch()).status).toBe('canceled');
+      expect(app.forPath('/outbound')).toHaveLength(0);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('redirects a live call to new TwiML', async () => {
     const to = phone('5003');
     await adminCall(base, 'PUT', `/__admin/callee-scripts/${encodeURIComponent(to)}`, {

@@ -510,10 +510,7 @@ export class CallEngine {
       SequenceNumber: String(call.sequence++),
       Timestamp: rfc2822(new Date()),
     };
-    if (event === 'completed') {
-      params.CallDuration = String(callDuration(call) ?? 0);
-      params.Duration = String(Math.ceil((callDuration(call) ?? 0) / 60));
-    }
+    if (event === 'completed') params.CallDuration = String(callDuration(call) ?? 0);
     if (call.callbackFault?.reverse) {
       call.heldCallbacks.push({ event, params });
       if (event === 'completed') this.flushHeld(call);

@@ -236,6 +236,7 @@ export class RelaySession {
       sessionId: this.report.session_id,
       accountSid: c.accountSid,
       callSid: c.callSid,
+      parentCallSid: '',
       from: c.from,
       to: c.to,
       forwardedFrom: c.to,
