@@ -173,3 +173,49 @@ export async function llmBehaviour(stack: Stack, behaviour: Record<string, unkno
 export async function llmReset(stack: Stack): Promise<void> {
   await http('POST', `${stack.llmUrl}/__admin/reset`);
 }
+
+export interface RelayClient {
+  ws: WebSocket;
+  /** Sends a frame as Twilio would. */
+  send: (frame: Record<string, unknown>) => void;
+  /** Resolves with the text of the next agent turn (tokens until `last:true`). */
+  nextTurn: () => Promise<string>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+/** A signed relay WebSocket driven by hand (what the sandbox's scripted caller does, frame by frame). */
+export function relayClient(stack: Stack, callId: string, token: string): Promise<RelayClient> {
+  const url = `ws://127.0.0.1:${stack.ports.voice}/twilio/voice/relay?call_id=${callId}`;
+  const ws = new WebSocket(url, {
+    headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, url, {}) },
+  });
+  let text = '';
+  let waiting: ((t: string) => void) | null = null;
+  const done: string[] = [];
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as { type: string; token?: string; last?: boolean };
+    if (frame.type !== 'text') return;
+    text += frame.token ?? '';
+    if (frame.last) {
+      if (waiting) waiting(text);
+      else done.push(text);
+      waiting = null;
+      text = '';
+    }
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return new Promise((resolve, reject) => {
+    ws.on('error', reject);
+    ws.on('open', () =>
+      resolve({
+        ws,
+        send: (frame) => ws.send(JSON.stringify(frame)),
+        nextTurn: () =>
+          done.length > 0 ? Promise.resolve(done.shift()!) : new Promise<string>((r) => (waiting = r)),
+        closed,
+      }),
+    );
+  });
+}

@@ -9,6 +9,7 @@ import {
   llmReset,
   placeCall,
   postTwilio,
+  relayClient,
   relayHandshake,
   voiceLine,
   watchCallEnded,
@@ -261,6 +262,64 @@ describe('Inbound calls land on the agent', () => {
       200,
     );
     await callRecord(stack, sid, (c) => c.status === 'completed');
+  });
+
+  it('lets a newer signed socket for a call replace the live one, carrying the conversation on', async () => {
+    const sid = callSid();
+    const from = ukMobile();
+    const params = {
+      CallSid: sid,
+      AccountSid: line.twilio.account_sid,
+      From: from,
+      To: line.phone,
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+    };
+    expect((await postTwilio(stack, '/twilio/voice', params, line.twilio.auth_token)).status).toBe(200);
+    const call = await callRecord(stack, sid);
+    const setup = {
+      type: 'setup',
+      callSid: sid,
+      accountSid: line.twilio.account_sid,
+      from,
+      to: line.phone,
+      direction: 'inbound',
+      customParameters: { call_id: call.id },
+    };
+
+    const first = await relayClient(stack, call.id, line.twilio.auth_token);
+    first.send(setup);
+    first.send({ type: 'prompt', voicePrompt: 'Do you open on Saturdays?', lang: 'en-US', last: true });
+    expect(await first.nextTurn()).toContain('Do you open on Saturdays?');
+
+    const second = await relayClient(stack, call.id, line.twilio.auth_token);
+    expect(await first.closed).toEqual({ code: 1000, reason: 'replaced by a newer session' });
+    second.send(setup);
+    second.send({ type: 'prompt', voicePrompt: 'And Sundays?', lang: 'en-US', last: true });
+    expect(await second.nextTurn()).toContain('And Sundays?');
+    const reqs = (await llmRequests(stack)).map((r) => r.body);
+    expect(
+      reqs[reqs.length - 1].messages.slice(1).map((m: any) => m.role + ': ' + m.content.slice(0, 25)),
+    ).toEqual([
+      `assistant: Hello, you've reached Smi`,
+      'user: Do you open on Saturdays?',
+      expect.stringMatching(/^assistant: Thanks for your message/),
+      'user: And Sundays?',
+    ]);
+    second.ws.close();
+    await second.closed;
+    // One greeting (the new session carried the conversation on), every turn once, in order.
+    const stored = await waitFor('the turns', async () => {
+      const t = await callTurns(stack, call.id);
+      return t.length >= 5 ? t : undefined;
+    });
+    expect(stored.map((t) => `${t.role}: ${t.text.slice(0, 12)}`)).toEqual([
+      "agent: Hello, you'v",
+      'caller: Do you open ',
+      'agent: Thanks for y',
+      'caller: And Sundays?',
+      'agent: Thanks for y',
+    ]);
   });
 
   it('apologises and ends the call when the LLM fails or sends nothing in time', async () => {

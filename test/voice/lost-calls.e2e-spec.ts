@@ -4,15 +4,16 @@ import { Stack, waitFor } from '../harness/stack';
 
 /**
  * Calls whose end never reaches us: the sweeper asks Twilio about calls whose
- * status has not moved for VOICE_SWEEP_AFTER_MS; and a voice process told to
- * stop says goodbye to its live calls before it goes.
+ * status has not moved for VOICE_SWEEP_AFTER_MS; a call that would go on
+ * forever ends at VOICE_MAX_CALL_MS; and a voice process told to stop says
+ * goodbye to its live calls before it goes.
  */
 describe('Calls that lose their end', () => {
   let stack: Stack;
   let line: VoiceLine;
 
   beforeAll(async () => {
-    stack = await Stack.start({ env: { VOICE_SWEEP_AFTER_MS: '1000' } });
+    stack = await Stack.start({ env: { VOICE_SWEEP_AFTER_MS: '1000', VOICE_MAX_CALL_MS: '4000' } });
     line = await voiceLine(stack);
   }, 60_000);
   afterAll(() => stack?.stop());
@@ -65,8 +66,28 @@ describe('Calls that lose their end', () => {
     );
     expect(history[history.length - 1]).toEqual({ status: 'completed', source: 'sweeper' });
     stack.spawn('webhooks');
+    // Health over RabbitMQ answers before the HTTP port listens: wait for the port too.
     await stack.waitHealthy();
+    await stack.waitHttp(`${stack.webhooksUrl}/health`);
   }, 40_000);
+
+  it('ends a call politely at VOICE_MAX_CALL_MS', async () => {
+    const report = await sandboxAdmin(stack, 'POST', '/calls', {
+      from: ukMobile(),
+      to: line.phone,
+      wait: true,
+      script: { steps: [{ say: 'Hello.' }, { silence_ms: 20_000 }], then: 'wait_for_end' },
+    });
+    const turns = report.relay.turns;
+    expect(turns[turns.length - 1].text).toBe(
+      "I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye.",
+    );
+    expect(JSON.parse(report.relay.handoff_data)).toEqual({ reason: 'max_duration' });
+    expect(report.duration).toBeGreaterThanOrEqual(4);
+    expect(report.duration).toBeLessThan(8);
+    const call = await callRecord(stack, report.call_sid, (c) => c.ended_at !== null);
+    expect(call).toMatchObject({ status: 'completed', end_reason: 'max_duration' });
+  }, 30_000);
 
   it('says goodbye to live calls when voice is told to stop', async () => {
     const placed = await sandboxAdmin(stack, 'POST', '/calls', {

@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('sweeps calls whose end never came after VOICE_SWEEP_AFTER_MS (a minute by default)', () => {
+    expect(loadConfig({}).voice.sweepAfterMs).toBe(60_000);
+    expect(loadConfig({ VOICE_SWEEP_AFTER_MS: '1000' }).voice.sweepAfterMs).toBe(1000);
+    expect(() => loadConfig({ VOICE_SWEEP_AFTER_MS: '10' })).toThrow(/VOICE_SWEEP_AFTER_MS/);
+  });
+
   it('lists every bad variable at once', () => {
     expect(() =>
       loadConfig({

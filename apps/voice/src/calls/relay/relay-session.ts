@@ -73,6 +73,8 @@ export class RelaySession {
     previousTurns: AgentTurn[] = [],
   ) {
     this.turns = previousTurns.slice();
+    // Started at the handshake, before setup: by the first prompt it is almost always in memory.
+    this.historyReady = this.loadHistory().then((h) => (this.history = h));
     ws.on('message', (data, isBinary) => {
       if (!isBinary) this.onFrame(rawText(data));
     });
@@ -136,7 +138,6 @@ export class RelaySession {
       this.persist('agent', greeting, false);
     }
     void this.markInProgress();
-    this.historyReady = this.loadHistory().then((h) => (this.history = h));
     this.maxTimer = setTimeout(
       () => void this.endPolitely('max_duration', MAX_DURATION_GOODBYE),
       this.deps.settings.maxCallMs,
