@@ -193,7 +193,11 @@ export function relayClient(stack: Stack, callId: string, token: string): Promis
   let waiting: ((t: string) => void) | null = null;
   const done: string[] = [];
   ws.on('message', (data) => {
-    const frame = JSON.parse(String(data)) as { type: string; token?: string; last?: boolean };
+    const frame = JSON.parse((data as Buffer).toString('utf8')) as {
+      type: string;
+      token?: string;
+      last?: boolean;
+    };
     if (frame.type !== 'text') return;
     text += frame.token ?? '';
     if (frame.last) {

@@ -234,7 +234,6 @@ describe('Outbound calls: accept, place, refuse, read', () => {
       first_message: 'Hi, this is Smile Dental calling about your appointment.',
       metadata: { patient: 'p-42' },
       error_code: null,
-      turns: [],
     });
     expect(placed.status_history[0]).toMatchObject({ status: 'queued', source: 'api' });
 
