@@ -80,7 +80,7 @@ export class CallAcceptService {
             'This Idempotency-Key was already used with a different request body',
           );
         }
-        return existing.response as CallAcceptedDto;
+        return acceptedDto(existing.response as CallAcceptedDto);
       }
       if (existing) await this.idempotencyKeys.delete(m, cmd.account_id, key);
       if ('error' in checked) throw checked.error;
@@ -150,14 +150,14 @@ export class CallAcceptService {
       at: now,
     });
     await this.outbox.add(m, VoiceEvents.callDial, { call_id: cmd.call_id });
-    return {
+    return acceptedDto({
       call_id: cmd.call_id,
       status: 'queued',
       agent_id: cmd.agent_id,
       from_number: c.from,
       to: c.to,
       created_at: now.toISOString(),
-    };
+    });
   }
 
   /**
@@ -185,6 +185,21 @@ export class CallAcceptService {
       `Phone number ${from} is attached to another agent; a call runs with the number's agent, so use that agent_id`,
     );
   }
+}
+
+/**
+ * The answer in one field order: a replay comes back from jsonb, which keeps
+ * keys in its own order, and must read byte for byte as the first answer.
+ */
+function acceptedDto(a: CallAcceptedDto): CallAcceptedDto {
+  return {
+    call_id: a.call_id,
+    status: a.status,
+    agent_id: a.agent_id,
+    from_number: a.from_number,
+    to: a.to,
+    created_at: a.created_at,
+  };
 }
 
 /** Absent, null, empty or only whitespace: none (the number's or agent's default applies). */
