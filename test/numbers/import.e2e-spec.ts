@@ -63,6 +63,7 @@ describe('numbers: import', () => {
       voice: null,
       webhook_url: null,
       calendar: null,
+      welcome_greeting: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

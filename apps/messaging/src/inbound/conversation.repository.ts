@@ -39,8 +39,9 @@ export interface ConversationQuery {
 
 /**
  * The statements inbound SMS runs on `messaging.messages`: storing a received
- * message, the conversation history the agent is shown, and the outcome of
- * the reply on the inbound message. Column names come from `SmsMessage`.
+ * message, the conversation history the agent is shown (and, dated, the texts
+ * another channel's prompt is shown), and the outcome of the reply on the
+ * inbound message. Column names come from `SmsMessage`.
  */
 @Injectable()
 export class ConversationRepository {

@@ -105,6 +105,33 @@ describe('composeSystemPrompt', () => {
     );
   });
 
+  it("gives an SMS reply the caller's calls, and nothing when voice gave none", () => {
+    const calls = [
+      {
+        call_id: 'call_0000000000000002',
+        at: '2026-11-30T18:00:00.000Z',
+        direction: 'outbound' as const,
+        status: 'no-answer' as const,
+        duration_s: null,
+        transcript: '',
+      },
+    ];
+    const sms = (history: { calls: typeof calls }) =>
+      composeSystemPrompt({
+        agentPrompt: 'Hi.',
+        businessProfile: null,
+        channel: 'sms',
+        callerHistory: history,
+      });
+    expect(sms({ calls })).toBe(
+      'Hi.\n\nCALLER HISTORY\n' +
+        'You have been in touch with this caller before, on this number (oldest first). ' +
+        'Treat them as someone you know; use this only where it helps.\n' +
+        '- 2026-11-30 18:00 UTC, call you made to them (no answer)',
+    );
+    expect(sms({ calls: [] })).toBe('Hi.');
+  });
+
   it('leaves an empty caller history out', () => {
     expect(
       composeSystemPrompt({ agentPrompt: 'Hi.', businessProfile: null, channel: 'sms', callerHistory: {} }),

@@ -69,10 +69,12 @@ export class RelaySession {
     readonly call: Call,
     private readonly number: ResolvedNumber,
     private readonly deps: RelaySessionDeps,
-    /** The conversation of a session this one replaces (Twilio reconnected). */
-    previousTurns: AgentTurn[] = [],
+    /** The session this one replaces (Twilio reconnected): its conversation, and its writes to wait for. */
+    previous?: { turns: readonly AgentTurn[]; flushed: Promise<void> },
   ) {
-    this.turns = previousTurns.slice();
+    this.turns = previous ? previous.turns.slice() : [];
+    // This call's turns are numbered in write order: ours come after the replaced session's.
+    if (previous) this.persisting = previous.flushed;
     // Started at the handshake, before setup: by the first prompt it is almost always in memory.
     this.historyReady = this.loadHistory().then((h) => (this.history = h));
     ws.on('message', (data, isBinary) => {

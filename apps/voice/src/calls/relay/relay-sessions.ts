@@ -47,7 +47,13 @@ export class RelaySessions {
 
   open(ws: WebSocket, call: Call, number: ResolvedNumber): RelaySession {
     const previous = this.live.get(call.id);
-    const session = new RelaySession(ws, call, number, this.deps, previous ? [...previous.conversation] : []);
+    const session = new RelaySession(
+      ws,
+      call,
+      number,
+      this.deps,
+      previous ? { turns: previous.conversation, flushed: previous.flushed() } : undefined,
+    );
     this.live.set(call.id, session);
     if (previous) {
       this.logger.warn(`${call.id}: a new relay socket replaces the live one`);
