@@ -33,6 +33,13 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/sms', fields: ['agent_id', 'to', 'from_number', 'message'] },
   { method: 'GET', path: '/v1/sms', fields: [] },
   { method: 'GET', path: '/v1/sms/:id', fields: [] },
+  {
+    method: 'POST',
+    path: '/v1/calls',
+    fields: ['agent_id', 'to', 'from_number', 'prompt', 'first_message', 'metadata'],
+  },
+  { method: 'GET', path: '/v1/calls', fields: [] },
+  { method: 'GET', path: '/v1/calls/:id', fields: [] },
   { method: 'GET', path: '/v1/opt-outs', fields: [] },
   { method: 'GET', path: '/v1/webhook-secret', fields: [] },
   { method: 'GET', path: '/v1/webhook-deliveries', fields: [] },
@@ -87,7 +94,7 @@ describe('fuzzed requests to every public endpoint', () => {
   async function rowCounts(): Promise<Record<string, number>> {
     const tables = await stack.sql<{ schema: string; name: string }>(
       `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-       WHERE table_schema IN ('gateway','numbers','messaging','webhooks') AND table_type = 'BASE TABLE'
+       WHERE table_schema IN ('gateway','numbers','messaging','webhooks','voice') AND table_type = 'BASE TABLE'
          AND table_name NOT IN ('migrations')`,
     );
     const out: Record<string, number> = {};

@@ -327,5 +327,53 @@ describe('OpenAPI document', () => {
       expect(res.status).toBe(200);
       expect(documented.responseProblems('GET', '/health', 200, res.body)).toEqual([]);
     });
+
+    it('place a call, get it (by id and CallSid, and refused by Twilio) and list it', async () => {
+      const agent = await call('POST', '/v1/agents', '/v1/agents', 201, { name: 'Caller' });
+      const f = await importFixture(stack, acct, { agent: agent.body });
+      await call('POST', '/v1/phone-numbers', '/v1/phone-numbers', 201, f.body);
+      const body = {
+        agent_id: agent.body.id,
+        from_number: f.phone,
+        to: recipient(),
+        prompt: 'Confirm the 9:00 appointment.',
+        first_message: 'Hello from Smile Dental.',
+        metadata: { ref: 'a-1' },
+      };
+      const placed = await call('POST', '/v1/calls', '/v1/calls', 202, body, {
+        'idempotency-key': 'openapi-c1',
+      });
+      const got = await waitFor('the CallSid', async () => {
+        const res = await acct.api.get(`/v1/calls/${placed.body.call_id}`);
+        return res.body?.twilio_sid ? res : undefined;
+      });
+      await call('GET', '/v1/calls/{id}', `/v1/calls/${placed.body.call_id}`, 200);
+      await call('GET', '/v1/calls/{id}', `/v1/calls/${got.body.twilio_sid}`, 200);
+      const refused = await call('POST', '/v1/calls', '/v1/calls', 202, { ...body, to: recipient('1211') });
+      await waitFor('the refused call to fail', async () => {
+        const res = await acct.api.get(`/v1/calls/${refused.body.call_id}`);
+        return res.body?.status === 'failed' ? res : undefined;
+      });
+      await call('GET', '/v1/calls/{id}', `/v1/calls/${refused.body.call_id}`, 200);
+      const list = await call(
+        'GET',
+        '/v1/calls',
+        `/v1/calls?limit=1&phone_number=${encodeURIComponent(f.phone)}`,
+        200,
+      );
+      await call('GET', '/v1/calls', `/v1/calls?cursor=${list.body.next_cursor}`, 200);
+
+      await call(
+        'POST',
+        '/v1/calls',
+        '/v1/calls',
+        422,
+        { ...body, prompt: 'other' },
+        { 'idempotency-key': 'openapi-c1' },
+      );
+      await call('POST', '/v1/calls', '/v1/calls', 400, { ...body, to: '07446' });
+      await call('POST', '/v1/calls', '/v1/calls', 404, { ...body, from_number: '+447700900123' });
+      await call('GET', '/v1/calls/{id}', '/v1/calls/call_0000000000000000', 404);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { CoreModule } from '@nixflex/common';
 import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
 import { AUTH_ENTITIES } from './auth/entities';
+import { CallsModule } from './calls/calls.module';
 import { CustomerWebhooksModule } from './customer-webhooks/customer-webhooks.module';
 import { HealthController } from './health/health.controller';
 import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
@@ -15,6 +16,7 @@ import { SmsModule } from './sms/sms.module';
     AgentsModule,
     PhoneNumbersModule,
     SmsModule,
+    CallsModule,
     CustomerWebhooksModule,
   ],
   controllers: [HealthController],

@@ -3,6 +3,7 @@ import { CoreModule } from '@nixflex/common';
 import { CallHandlingModule } from './calls/call-handling.module';
 import { CallsCoreModule } from './calls/calls-core.module';
 import { CALL_ENTITIES } from './calls/data/call.entities';
+import { OutboundCallsModule } from './calls/outbound/outbound-calls.module';
 import { HealthController } from './health/health.controller';
 import { HealthHandler } from './health/health.handler';
 
@@ -11,6 +12,7 @@ import { HealthHandler } from './health/health.handler';
     CoreModule.forService({ service: 'voice', entities: [...CALL_ENTITIES] }),
     CallsCoreModule,
     CallHandlingModule,
+    OutboundCallsModule,
   ],
   controllers: [HealthController, HealthHandler],
 })

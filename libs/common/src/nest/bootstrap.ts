@@ -1,6 +1,7 @@
 import { INestApplication, INestMicroservice, LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestMicroservice } from '@nestjs/microservices';
 import type { FastifyReply } from 'fastify';
 import { AmqpServer } from '../broker/amqp-server';
 import { ServiceName } from '../broker/topology';
@@ -159,9 +160,18 @@ async function startHttp(
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   if (opts.consumes) {
-    const ms = app.connectMicroservice({ strategy: transport(service, cfg) }, { inheritAppConfig: false });
+    // Deferred: Nest builds each handler's pipes and filters when it registers
+    // the listeners, which connectMicroservice otherwise does at once, before
+    // these globals exist (handlers then ran unvalidated, and an AppError
+    // reached the caller as a generic internal error).
+    const ms = app.connectMicroservice(
+      { strategy: transport(service, cfg) },
+      { inheritAppConfig: false, deferInitialization: true },
+    ) as NestMicroservice;
     ms.useGlobalPipes(createValidationPipe());
     ms.useGlobalFilters(new RpcErrorFilter());
+    // The lifecycle hooks run once, with the HTTP app's init (as without deferral).
+    ms.setIsInitHookCalled(true);
     await app.startAllMicroservices();
   }
   opts.beforeListen?.(app);
