@@ -2,7 +2,7 @@ import { Env, EnvReader } from '@nixflex/common';
 
 /**
  * Tunables of the dialler, read once from the environment with documented
- * defaults (docs/voice-outbound.md lists them). Kept here, as SMS keeps its
+ * defaults (docs/voice.md lists them). Kept here, as SMS keeps its
  * sender's, because only the voice service reads them.
  */
 export interface DialSettings {
