@@ -58,6 +58,8 @@ export class TwilioVoiceAnswerController {
     try {
       const reply = await this.broker.request(VoiceCommands.callsAnswer, cmd, {
         timeoutMs: ANSWER_TIMEOUT_MS,
+        // The caller already heard the apology: a late answer would store a call nobody is on.
+        expireWithTimeout: true,
       });
       return reply.twiml;
     } catch (err) {

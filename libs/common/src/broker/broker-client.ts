@@ -56,7 +56,17 @@ export class BrokerClient {
   async request<K extends CommandKey>(
     key: K,
     payload: CommandRequest<K>,
-    opts: { timeoutMs?: number } = {},
+    opts: {
+      timeoutMs?: number;
+      /**
+       * Drop the command if no service took it before the timeout: for asks
+       * whose answer is worthless once the asker moved on (a caller's history
+       * after 400 ms, a call's TwiML after Twilio's window), so a restarted
+       * service does not do them for nobody. Creating commands keep the
+       * default: they wait in the durable queue and run later (idempotently).
+       */
+      expireWithTimeout?: boolean;
+    } = {},
   ): Promise<CommandResponse<K>> {
     await this.ensureRpc();
     const ch = this.rpcChannel;
@@ -85,11 +95,7 @@ export class BrokerClient {
             messageId: correlationId,
             type: key,
             timestamp: Date.now(),
-            // Nobody is waiting for the answer after the timeout: a command still
-            // queued then (its service down or backlogged) is dropped by RabbitMQ
-            // instead of being done for a caller that already got its 504 or
-            // answered without it (caller history's 400 ms).
-            expiration: String(timeoutMs),
+            ...(opts.expireWithTimeout ? { expiration: String(timeoutMs) } : {}),
             mandatory: true,
           },
           (err: unknown) =>

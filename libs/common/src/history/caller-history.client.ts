@@ -29,7 +29,9 @@ export class CallerHistoryClient {
 
   async texts(q: CallerHistoryQuery, timeoutMs = CALLER_HISTORY_TIMEOUT_MS): Promise<TextHistoryEntry[]> {
     try {
-      return (await this.broker.request(MessagingCommands.callerHistory, q, { timeoutMs })).texts;
+      return (
+        await this.broker.request(MessagingCommands.callerHistory, q, { timeoutMs, expireWithTimeout: true })
+      ).texts;
     } catch (err) {
       this.logger.warn(`texts of the caller unavailable, answering without: ${(err as Error).message}`);
       return [];
@@ -38,7 +40,9 @@ export class CallerHistoryClient {
 
   async calls(q: CallerHistoryQuery, timeoutMs = CALLER_HISTORY_TIMEOUT_MS): Promise<CallHistoryEntry[]> {
     try {
-      return (await this.broker.request(VoiceCommands.callerHistory, q, { timeoutMs })).calls;
+      return (
+        await this.broker.request(VoiceCommands.callerHistory, q, { timeoutMs, expireWithTimeout: true })
+      ).calls;
     } catch (err) {
       this.logger.warn(`calls of the caller unavailable, answering without: ${(err as Error).message}`);
       return [];
