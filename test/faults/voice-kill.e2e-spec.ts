@@ -90,7 +90,8 @@ describe('kill -9 of the voice service while calls are up', () => {
       direction: string;
       status: string;
       twilio_sid: string | null;
-    }>(`SELECT id, direction, status, twilio_sid FROM voice.calls WHERE account_id = $1`, [
+      end_reason: string | null;
+    }>(`SELECT id, direction, status, twilio_sid, end_reason FROM voice.calls WHERE account_id = $1`, [
       s.account.account_id,
     ]);
     // Every outbound call accepted is on record, and each was placed at Twilio exactly once.
@@ -109,5 +110,9 @@ describe('kill -9 of the voice service while calls are up', () => {
     const recorded = rows.filter((r) => r.direction === 'inbound');
     for (const r of recorded) expect(inboundSids.has(r.twilio_sid)).toBe(true);
     expect(new Set(recorded.map((r) => r.twilio_sid)).size).toBe(recorded.length);
+    // The kill really cut calls in flight: their sessions ended without an ending from either side.
+    const cut = rows.filter((r) => r.end_reason === 'relay_error' || r.end_reason === 'connection_lost');
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(cut.length).toBeGreaterThan(0);
   });
 });
