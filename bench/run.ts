@@ -135,7 +135,13 @@ async function main(): Promise<void> {
   const results: Record<string, any> = {};
   if (ONLY === 'voice') {
     try {
-      const v = await voiceBench(stack, await smsSender(stack), RUNS, log);
+      const sender = await smsSender(stack);
+      const c0 = cpuSeconds(stack);
+      const v = await voiceBench(stack, sender, RUNS, log);
+      const c1 = cpuSeconds(stack);
+      log(
+        `CPU seconds during the voice section: ${JSON.stringify(Object.fromEntries(Object.keys(c1).map((k) => [k, +(c1[k] - c0[k]).toFixed(1)])))}`,
+      );
       process.stdout.write(`${voiceRows(v, fmt).join('\n')}\n`);
     } finally {
       await stack.stop();
