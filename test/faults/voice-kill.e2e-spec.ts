@@ -114,5 +114,11 @@ describe('kill -9 of the voice service while calls are up', () => {
     const cut = rows.filter((r) => r.end_reason === 'relay_error' || r.end_reason === 'connection_lost');
     expect(recorded.length).toBeGreaterThan(0);
     expect(cut.length).toBeGreaterThan(0);
+    // A caller cut off by the kill heard an apology from webhooks, not silence.
+    const reports = await Promise.all(inbound.map((c) => sandboxAdmin(stack, 'GET', `/calls/${c.call_sid}`)));
+    const apologised = reports.filter((r: any) =>
+      (r.said ?? []).some((w: string) => w.includes('lost the connection')),
+    );
+    expect(apologised.length).toBeGreaterThan(0);
   });
 });

@@ -98,6 +98,15 @@ describe('Twilio webhook guard on voice routes', () => {
     expect(res.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
     expectRefused([await post(relayEnded, ended, sign(relayEnded, ended, 'another-token'))]);
 
+    // A broken session (the voice process died mid-call) leaves the caller a spoken apology, not silence.
+    const broken = { ...ended, SessionStatus: 'failed' };
+    const lost = await post(relayEnded, broken, sign(relayEnded, broken));
+    expect(lost.status).toBe(200);
+    expect(lost.body).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we\'ve lost the connection on our side. ' +
+        'Please call back in a moment. Goodbye.</Say><Hangup/></Response>',
+    );
+
     const outbound = '/twilio/voice/outbound?call_id=call_0123456789abcdef';
     const answered = { ...status('outbound-api'), CallStatus: 'in-progress' };
     const apology = await post(outbound, answered, sign(outbound, answered));

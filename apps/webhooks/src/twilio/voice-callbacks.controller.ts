@@ -2,7 +2,7 @@ import { Controller, Query } from '@nestjs/common';
 import { AppError, BrokerClient, ResolvedNumber, VoiceEvents } from '@nixflex/common';
 import { TwilioPaths } from '@nixflex/common/twilio';
 import { EMPTY_TWIML, TwilioForm, TwilioParams, TwilioWebhook, VerifiedNumber } from './twilio-webhook.guard';
-import { hangupTwiml } from './voice-twiml';
+import { VOICE_CONNECTION_LOST_APOLOGY, apologyTwiml, hangupTwiml } from './voice-twiml';
 
 /**
  * Twilio's callbacks about calls, for calls of either direction (our number is
@@ -15,7 +15,13 @@ import { hangupTwiml } from './voice-twiml';
 export class TwilioVoiceCallbacksController {
   constructor(private readonly broker: BrokerClient) {}
 
-  /** The relay session ended (we sent `end`, the caller hung up, or it failed): the call ends too. */
+  /**
+   * The relay session ended (we sent `end`, the caller hung up, or it
+   * failed): the call ends too. A failed session (the WebSocket broke: the
+   * voice process died mid-call, the network dropped) leaves a caller on the
+   * line, who hears an apology from here, so even then the line does not just
+   * go silent; Twilio does not run this TwiML for a caller who hung up.
+   */
   @TwilioWebhook({ path: TwilioPaths.voiceRelayEnded, numberParam: 'Direction' })
   async relayEnded(
     @TwilioForm() params: TwilioParams,
@@ -35,7 +41,7 @@ export class TwilioVoiceCallbacksController {
       },
       { messageId: `twilio-relay-ended:${sid}` },
     );
-    return hangupTwiml();
+    return status === 'failed' ? apologyTwiml(VOICE_CONNECTION_LOST_APOLOGY) : hangupTwiml();
   }
 
   @TwilioWebhook({ path: TwilioPaths.voiceStatus, numberParam: 'Direction' })

@@ -9,12 +9,16 @@ export const VOICE_UNAVAILABLE_APOLOGY =
  * voice service does not answer in time or fails, so a caller never hears
  * silence or Twilio's "application error".
  */
-export function apologyTwiml(): string {
+export function apologyTwiml(words = VOICE_UNAVAILABLE_APOLOGY): string {
   const response = new twilio.twiml.VoiceResponse();
-  response.say(VOICE_UNAVAILABLE_APOLOGY);
+  response.say(words);
   response.hangup();
   return response.toString();
 }
+
+/** What a caller still on the line hears when the relay session broke (the voice process died, the network dropped). */
+export const VOICE_CONNECTION_LOST_APOLOGY =
+  "Sorry, we've lost the connection on our side. Please call back in a moment. Goodbye.";
 
 /** TwiML that ends the call: the answer to the `<Connect action>` once a relay session ended. */
 export function hangupTwiml(): string {
