@@ -258,10 +258,13 @@ describe('Inbound calls land on the agent', () => {
       SessionDuration: '0',
     };
     expect((await postTwilio(stack, '/twilio/voice/relay-ended', relayFailed, null)).status).toBe(403);
-    const hangup = await postTwilio(stack, '/twilio/voice/relay-ended', relayFailed, line.twilio.auth_token);
-    expect(hangup).toEqual({
+    // A caller still on the line after a broken session hears an apology, then the call hangs up.
+    const apology = await postTwilio(stack, '/twilio/voice/relay-ended', relayFailed, line.twilio.auth_token);
+    expect(apology).toEqual({
       status: 200,
-      body: '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we\'ve lost the connection on our side. ' +
+        'Please call back in a moment. Goodbye.</Say><Hangup/></Response>',
     });
     await callRecord(stack, sid, (c) => c.end_reason === 'relay_error');
     const status = {
