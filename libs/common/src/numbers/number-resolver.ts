@@ -85,6 +85,16 @@ export class NumberResolver {
     return this.cache.get(phoneNumber.trim());
   }
 
+  /**
+   * The number as the numbers service has it now, not as cached: for an
+   * irreversible act (placing a phone call) that must not go out from a number
+   * deleted a moment ago whose `numbers.changed.v1` has not arrived yet.
+   */
+  resolveFresh(phoneNumber: string): Promise<ResolvedNumber> {
+    this.invalidate(phoneNumber);
+    return this.resolve(phoneNumber);
+  }
+
   /** Drops one number (or every number without an argument). */
   invalidate(phoneNumber?: string): void {
     this.cache.invalidate(phoneNumber?.trim());

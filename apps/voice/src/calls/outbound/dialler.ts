@@ -80,7 +80,8 @@ export class Dialler {
   private async resolveNumber(call: Call): Promise<ResolvedNumber | undefined> {
     let number: ResolvedNumber;
     try {
-      number = await this.numbers.resolve(call.fromNumber);
+      // Fresh, not cached: a call must not go out from a number deleted a moment ago.
+      number = await this.numbers.resolveFresh(call.fromNumber);
     } catch (err) {
       if (err instanceof AppError && err.code === 'number_not_found') {
         await this.fail(call, 'number_not_found', `Phone number ${call.fromNumber} is no longer imported`);
