@@ -15,6 +15,7 @@ import { ROOT, rabbitmqUrl } from '../test/harness/infra';
 import { Stack, waitFor } from '../test/harness/stack';
 import { finishRun, prepareRun } from '../test/harness/template';
 import { startFloor } from './floor';
+import { pct, rssMb } from './measure';
 import { VoiceResults, voiceBench, voiceRows } from './voice';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -30,24 +31,13 @@ const stats = (xs: Series) => {
   const s = [...xs].sort((a, b) => a - b);
   return { min: s[0], median: s[Math.floor((s.length - 1) / 2)], max: s[s.length - 1] };
 };
-const pct = (xs: Series, p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
-
-function rssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-  return Math.round(kb / 1024);
-}
 
 function memory(stack: Stack): Record<string, number> {
   return Object.fromEntries(
     ['gateway', 'numbers', 'messaging', 'webhooks', 'voice'].map((n) => [
       n,
-      rssMb(stack.procs.get(n as any)?.pid),
+      Math.round(rssMb(stack.procs.get(n as any)?.pid)),
     ]),
   );
 }

@@ -8,8 +8,8 @@
  * `prompt` frame to the first `text` token) minus the stub's own first-token
  * delay: what the engine adds between Twilio and the model and back.
  */
-import * as fs from 'node:fs';
 import { http } from '../test/harness/api';
+import { pct, rssMb } from './measure';
 import { Stack } from '../test/harness/stack';
 import type { SmsSender } from '../test/factories/sms';
 
@@ -50,17 +50,6 @@ export interface VoiceResults {
   rssPeakMb: number;
   peakConcurrency: number;
   rssPer100CallsMb: number;
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-
-function rssMb(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return kb / 1024;
 }
 
 let callerSeq = 0;

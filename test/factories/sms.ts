@@ -4,8 +4,8 @@
  * what the sandbox received.
  */
 import { randomBytes } from 'node:crypto';
-import { http } from '../harness/api';
-import { Stack, waitFor } from '../harness/stack';
+import { http, waitForResource } from '../harness/api';
+import { Stack } from '../harness/stack';
 import { TestAccount, createAccount } from './accounts';
 
 export interface SmsSender {
@@ -77,21 +77,7 @@ export async function waitForSms(
   done: (body: any) => boolean,
   timeoutMs = 20_000,
 ): Promise<any> {
-  let last: any;
-  try {
-    return await waitFor(
-      `message ${id}`,
-      async () => {
-        const res = await sender.account.api.get(`/v1/sms/${id}`);
-        last = res.body;
-        return res.status === 200 && done(res.body) ? res.body : undefined;
-      },
-      timeoutMs,
-      100,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
-  }
+  return waitForResource(sender.account.api, `/v1/sms/${id}`, `message ${id}`, done, timeoutMs);
 }
 
 export const FINAL = ['delivered', 'undelivered', 'failed', 'canceled'];

@@ -1,4 +1,6 @@
 /** A tiny HTTP client for tests: real HTTP to the gateway, JSON in and out. */
+import { waitFor } from './stack';
+
 export interface ApiResponse<T = any> {
   status: number;
   body: T;
@@ -51,5 +53,33 @@ export class Api {
   }
   delete<T = any>(path: string, headers?: Record<string, string>) {
     return this.request<T>('DELETE', path, undefined, headers);
+  }
+}
+
+/**
+ * Polls `GET path` until `done` holds for the body; on timeout the error shows
+ * the last body seen.
+ */
+export async function waitForResource(
+  api: Api,
+  path: string,
+  what: string,
+  done: (body: any) => boolean,
+  timeoutMs = 20_000,
+): Promise<any> {
+  let last: any;
+  try {
+    return await waitFor(
+      what,
+      async () => {
+        const res = await api.get(path);
+        last = res.body;
+        return res.status === 200 && done(res.body) ? res.body : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
   }
 }

@@ -5,7 +5,8 @@
  */
 import { SmsSender, sandboxAdmin, smsSender, ukMobile } from '../factories/sms';
 import type { TestAccount } from '../factories/accounts';
-import { Stack, waitFor } from '../harness/stack';
+import { waitForResource } from '../harness/api';
+import { Stack } from '../harness/stack';
 
 export type Caller = SmsSender;
 
@@ -39,21 +40,7 @@ export async function waitForCall(
   done: (body: any) => boolean,
   timeoutMs = 20_000,
 ): Promise<any> {
-  let last: any;
-  try {
-    return await waitFor(
-      `call ${id}`,
-      async () => {
-        const res = await c.account.api.get(`/v1/calls/${id}`);
-        last = res.body;
-        return res.status === 200 && done(res.body) ? res.body : undefined;
-      },
-      timeoutMs,
-      100,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last seen: ${JSON.stringify(last)}`);
-  }
+  return waitForResource(c.account.api, `/v1/calls/${id}`, `call ${id}`, done, timeoutMs);
 }
 
 export interface SandboxCall {

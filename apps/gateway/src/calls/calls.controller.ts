@@ -1,8 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -25,8 +24,8 @@ import type { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import { API_KEY_SCHEME } from '../openapi/document';
 import { ApiErrors } from '../openapi/errors';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const CALL_ID_OR_SID = /^[\x21-\x7e]{1,64}$/;
 
 @ApiTags('calls')
@@ -50,14 +49,7 @@ export class CallsController {
       'as its greeting. Follow it with `GET /v1/calls/{id}`. With an `Idempotency-Key`, a retry gets the first ' +
       'answer back.',
   })
-  @ApiHeader({
-    name: 'idempotency-key',
-    required: false,
-    description:
-      'Makes retries safe: the same key with the same body answers as the first time (`idempotency_key_reused` ' +
-      'for another body, `idempotency_key_in_use` while the first is still being handled)',
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
-  })
+  @ApiIdempotencyKey()
   @ApiAcceptedResponse({ type: CallAcceptedDto })
   @ApiErrors(
     [
@@ -76,13 +68,8 @@ export class CallsController {
   create(
     @CurrentPrincipal() p: Principal,
     @Body() body: CreateCallBody,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey() idempotencyKey?: string,
   ): Promise<CallAcceptedDto> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 printable ASCII characters', [
-        { field: 'Idempotency-Key', messages: ['must be 1 to 255 printable ASCII characters'] },
-      ]);
-    }
     return this.broker.request(VoiceCommands.callsCreate, {
       ...body,
       account_id: p.accountId,

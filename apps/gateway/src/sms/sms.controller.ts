@@ -1,8 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
-  ApiHeader,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -25,8 +24,7 @@ import type { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal } from '../auth/auth.guard';
 import { API_KEY_SCHEME } from '../openapi/document';
 import { ApiErrors } from '../openapi/errors';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key';
 
 @ApiTags('sms')
 @ApiBearerAuth(API_KEY_SCHEME)
@@ -47,14 +45,7 @@ export class SmsController {
       'The message is stored and will reach Twilio exactly once; follow its status with `GET /v1/sms/{id}`. ' +
       'With an `Idempotency-Key`, a retry gets the first answer back.',
   })
-  @ApiHeader({
-    name: 'idempotency-key',
-    required: false,
-    description:
-      'Makes retries safe: the same key with the same body answers as the first time (`idempotency_key_reused` ' +
-      'for another body, `idempotency_key_in_use` while the first is still being handled)',
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
-  })
+  @ApiIdempotencyKey()
   @ApiAcceptedResponse({ type: SmsAcceptedDto })
   @ApiErrors(
     [
@@ -72,13 +63,8 @@ export class SmsController {
   send(
     @CurrentPrincipal() p: Principal,
     @Body() body: SendSmsBody,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @IdempotencyKey() idempotencyKey?: string,
   ): Promise<SmsAcceptedDto> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 printable ASCII characters', [
-        { field: 'Idempotency-Key', messages: ['must be 1 to 255 printable ASCII characters'] },
-      ]);
-    }
     return this.broker.request(MessagingCommands.smsSend, {
       ...body,
       account_id: p.accountId,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { BrokerClient } from '../broker/broker-client';
 import { config } from '../config';
+import { AppError } from '../errors';
 import { NumbersCommands, ResolvedNumber } from '../contracts';
 import { SecretBox } from '../crypto/secret-box';
 import { TwilioClient, TwilioClientOptions, createTwilioClient } from '../twilio/twilio-client';
@@ -68,7 +69,7 @@ export class NumberResolver {
   private readonly cache: TtlCache<string, ResolvedNumber>;
 
   constructor(
-    broker: BrokerClient,
+    private readonly broker: BrokerClient,
     @Optional() @Inject(NUMBER_RESOLVER_OPTIONS) options?: NumberResolverOptions,
   ) {
     const rpc: ResolveRpc = broker;
@@ -93,6 +94,39 @@ export class NumberResolver {
   resolveFresh(phoneNumber: string): Promise<ResolvedNumber> {
     this.invalidate(phoneNumber);
     return this.resolve(phoneNumber);
+  }
+
+  /**
+   * The number a request sends from (an SMS, an outbound call): it must be
+   * this account's (else 404 number_not_found, the same answer as a number
+   * nobody imported) and attached to `agentId`, since the number's agent is
+   * the one that talks. An agent that is not this account's is 404
+   * agent_not_found, as agents are invisible across accounts. `whyTheAgent`
+   * ends the number_not_attached_to_agent message.
+   */
+  async sendingNumber(
+    accountId: string,
+    phone: string,
+    agentId: string,
+    whyTheAgent: string,
+  ): Promise<ResolvedNumber> {
+    const notFound = () =>
+      new AppError('number_not_found', `Phone number ${phone} is not imported in this account`);
+    let resolved: ResolvedNumber;
+    try {
+      resolved = await this.resolve(phone);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'number_not_found') throw notFound();
+      throw err;
+    }
+    if (resolved.account_id !== accountId) throw notFound();
+    if (resolved.agent_id === agentId) return resolved;
+    // Unknown (or another account's) agent: agent_not_found, raised by the numbers service.
+    await this.broker.request(NumbersCommands.agentsGet, { account_id: accountId, agent_id: agentId });
+    throw new AppError(
+      'number_not_attached_to_agent',
+      `Phone number ${phone} is attached to another agent; ${whyTheAgent}`,
+    );
   }
 
   /** Drops one number (or every number without an argument). */

@@ -65,3 +65,40 @@ export function describeTwilioFailure(f: TwilioFailure): string {
   if (f.status !== null) return `Twilio ${f.status}/${f.twilioCode ?? ''}: ${f.message}`;
   return `${f.networkCode ?? 'network error'}: ${f.message}`;
 }
+
+/**
+ * How a failed create (a message, a call: anything that must happen once)
+ * ends for its sender:
+ * - `refused`: Twilio answered and said no (21211, 21610, 20003, 404, ...): final;
+ * - `retry`: certainly not done (429/20429, connection never made): try again later;
+ * - `uncertain`: the request may have reached Twilio (timeout, reset, 5xx): ask
+ *   Twilio before any retry.
+ */
+export type TwilioWriteFailure =
+  | { kind: 'refused'; code: string; message: string }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'uncertain'; reason: string };
+
+/**
+ * The outcome of a failed create; `refusal` words a refusal (default: Twilio's
+ * code, else the HTTP status, and Twilio's message).
+ */
+export function twilioWriteFailureOf(
+  err: unknown,
+  refusal: (f: TwilioFailure) => { code: string; message: string } = (f) => ({
+    code: String(f.twilioCode ?? f.status),
+    message: f.message,
+  }),
+): TwilioWriteFailure {
+  const f = classifyTwilioError(err);
+  switch (f.kind) {
+    case 'rate_limited':
+      return { kind: 'retry', reason: describeTwilioFailure(f) };
+    case 'unavailable':
+      return { kind: f.reached ? 'uncertain' : 'retry', reason: describeTwilioFailure(f) };
+    case 'auth_failed':
+    case 'not_found':
+    case 'refused':
+      return { kind: 'refused', ...refusal(f) };
+  }
+}

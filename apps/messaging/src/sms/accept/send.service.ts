@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import {
   AppError,
-  BrokerClient,
   MessagingEvents,
-  NumbersCommands,
   Outbox,
-  ResolvedNumber,
   SendSmsCommand,
   SmsAcceptedDto,
   newId,
@@ -51,7 +48,6 @@ export class SmsSendService {
     private readonly idempotencyKeys: IdempotencyKeysRepository,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
-    private readonly broker: BrokerClient,
   ) {}
 
   /** `POST /v1/sms`, with Stripe's Idempotency-Key semantics. */
@@ -140,7 +136,12 @@ export class SmsSendService {
         { length: sms.message.length, max: SMS_MAX_LENGTH },
       );
     }
-    await this.checkNumber(sms.account_id, from, sms.agent_id);
+    await this.numbers.sendingNumber(
+      sms.account_id,
+      from,
+      sms.agent_id,
+      "replies go to the number's agent, so send with that agent_id",
+    );
     return { to, from };
   }
 
@@ -190,32 +191,6 @@ export class SmsSendService {
       ...(warnings.length > 0 ? { warnings } : {}),
       created_at: now.toISOString(),
     };
-  }
-
-  /**
-   * The number must be this account's (else 404 number_not_found, the same
-   * answer as a number nobody imported) and attached to `agent_id`, because
-   * replies go to the number's agent. An agent that is not this account's is
-   * 404 agent_not_found, as agents are invisible across accounts.
-   */
-  private async checkNumber(accountId: string, from: string, agentId: string): Promise<void> {
-    const notFound = () =>
-      new AppError('number_not_found', `Phone number ${from} is not imported in this account`);
-    let resolved: ResolvedNumber;
-    try {
-      resolved = await this.numbers.resolve(from);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'number_not_found') throw notFound();
-      throw err;
-    }
-    if (resolved.account_id !== accountId) throw notFound();
-    if (resolved.agent_id === agentId) return;
-    // Unknown (or another account's) agent: agent_not_found, raised by the numbers service.
-    await this.broker.request(NumbersCommands.agentsGet, { account_id: accountId, agent_id: agentId });
-    throw new AppError(
-      'number_not_attached_to_agent',
-      `Phone number ${from} is attached to another agent; replies go to the number's agent, so send with that agent_id`,
-    );
   }
 }
 

@@ -3,9 +3,9 @@ import { ResolvedNumber } from '@nixflex/common';
 import { twilioClientFor } from '@nixflex/common/numbers';
 import {
   TwilioPaths,
-  classifyTwilioError,
-  describeTwilioFailure,
+  TwilioWriteFailure,
   twilioWebhookUrl,
+  twilioWriteFailureOf,
 } from '@nixflex/common/twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message';
 import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
@@ -16,30 +16,9 @@ export interface CreatedMessage {
   accountSid: string;
 }
 
-/**
- * How a failed Twilio call ends for the sender, from the shared classifier's kind:
- * - `refused`: Twilio answered and said no (21211, 21610, 20003, 404, ...): final.
- * - `retry`: certainly not processed (429/20429, connection never made): send again later.
- * - `uncertain`: the request may have reached Twilio (timeout, reset, 5xx): ask Twilio before any resend.
- */
-export type SendFailure =
-  | { kind: 'refused'; code: string; message: string }
-  | { kind: 'retry'; reason: string }
-  | { kind: 'uncertain'; reason: string };
-
-export function sendFailureOf(err: unknown): SendFailure {
-  const f = classifyTwilioError(err);
-  switch (f.kind) {
-    case 'rate_limited':
-      return { kind: 'retry', reason: describeTwilioFailure(f) };
-    case 'unavailable':
-      return { kind: f.reached ? 'uncertain' : 'retry', reason: describeTwilioFailure(f) };
-    case 'auth_failed':
-    case 'not_found':
-    case 'refused':
-      return { kind: 'refused', code: String(f.twilioCode ?? f.status), message: f.message };
-  }
-}
+/** How a failed send ends for the sender (refused, retry, or uncertain: ask Twilio first). */
+export type SendFailure = TwilioWriteFailure;
+export const sendFailureOf = (err: unknown): SendFailure => twilioWriteFailureOf(err);
 
 /** The Twilio calls of the sender, with the number's own credentials. */
 @Injectable()

@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import {
   AppError,
-  BrokerClient,
   CALL_METADATA_MAX_BYTES,
   CALL_PROMPT_MAX,
   CallAcceptedDto,
   CreateCallCommand,
   FIRST_MESSAGE_MAX,
-  NumbersCommands,
   Outbox,
-  ResolvedNumber,
   VoiceEvents,
   toE164,
 } from '@nixflex/common';
@@ -45,7 +42,6 @@ export class CallAcceptService {
     private readonly idempotencyKeys: CallIdempotencyKeysRepository,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
-    private readonly broker: BrokerClient,
   ) {}
 
   /** With Stripe's Idempotency-Key semantics, exactly as `POST /v1/sms`. */
@@ -129,7 +125,12 @@ export class CallAcceptService {
         );
       }
     }
-    await this.checkNumber(cmd.account_id, from, cmd.agent_id);
+    await this.numbers.sendingNumber(
+      cmd.account_id,
+      from,
+      cmd.agent_id,
+      "a call runs with the number's agent, so use that agent_id",
+    );
     return { to, from, prompt, firstMessage, metadata };
   }
 
@@ -158,32 +159,6 @@ export class CallAcceptService {
       to: c.to,
       created_at: now.toISOString(),
     });
-  }
-
-  /**
-   * As for SMS: the number must be this account's (else 404 number_not_found,
-   * the same answer as a number nobody imported) and attached to `agent_id`,
-   * whose prompt the call runs with. An agent that is not this account's is
-   * 404 agent_not_found, as agents are invisible across accounts.
-   */
-  private async checkNumber(accountId: string, from: string, agentId: string): Promise<void> {
-    const notFound = () =>
-      new AppError('number_not_found', `Phone number ${from} is not imported in this account`);
-    let resolved: ResolvedNumber;
-    try {
-      resolved = await this.numbers.resolve(from);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'number_not_found') throw notFound();
-      throw err;
-    }
-    if (resolved.account_id !== accountId) throw notFound();
-    if (resolved.agent_id === agentId) return;
-    // Unknown (or another account's) agent: agent_not_found, raised by the numbers service.
-    await this.broker.request(NumbersCommands.agentsGet, { account_id: accountId, agent_id: agentId });
-    throw new AppError(
-      'number_not_attached_to_agent',
-      `Phone number ${from} is attached to another agent; a call runs with the number's agent, so use that agent_id`,
-    );
   }
 }
 

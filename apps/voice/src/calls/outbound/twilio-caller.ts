@@ -4,9 +4,9 @@ import { NumberResolver } from '@nixflex/common/numbers';
 import {
   TwilioPath,
   TwilioPaths,
-  classifyTwilioError,
-  describeTwilioFailure,
+  TwilioWriteFailure,
   twilioWebhookUrl,
+  twilioWriteFailureOf,
 } from '@nixflex/common/twilio';
 import type { CallInstance } from 'twilio/lib/rest/api/v2010/account/call';
 import { DIAL_SETTINGS, DialSettings } from './dial.settings';
@@ -31,30 +31,17 @@ const NAMED_REFUSALS: Record<string, string> = {
 };
 
 /**
- * How a failed Twilio request ends for the dialler, from the shared classifier:
- * - `refused`: Twilio answered and said no (21211, 21215, 20003, 404, ...): the call fails;
- * - `retry`: certainly not placed (429/20429, no connection made): dial again later;
- * - `uncertain`: the request may have reached Twilio (timeout, reset, 5xx): ask Twilio before any redial.
+ * How a failed Twilio request ends for the dialler (refused: the call fails;
+ * retry: certainly not placed; uncertain: ask Twilio before any redial), with
+ * refusals named and an auth failure without Twilio's code read as 20003.
  */
-export type DialFailure =
-  | { kind: 'refused'; code: string; message: string }
-  | { kind: 'retry'; reason: string }
-  | { kind: 'uncertain'; reason: string };
+export type DialFailure = TwilioWriteFailure;
 
 export function dialFailureOf(err: unknown): DialFailure {
-  const f = classifyTwilioError(err);
-  switch (f.kind) {
-    case 'rate_limited':
-      return { kind: 'retry', reason: describeTwilioFailure(f) };
-    case 'unavailable':
-      return { kind: f.reached ? 'uncertain' : 'retry', reason: describeTwilioFailure(f) };
-    case 'auth_failed':
-    case 'not_found':
-    case 'refused': {
-      const code = String(f.twilioCode ?? (f.kind === 'auth_failed' ? 20003 : f.status));
-      return { kind: 'refused', code, message: NAMED_REFUSALS[code] ?? f.message };
-    }
-  }
+  return twilioWriteFailureOf(err, (f) => {
+    const code = String(f.twilioCode ?? (f.kind === 'auth_failed' ? 20003 : f.status));
+    return { code, message: NAMED_REFUSALS[code] ?? f.message };
+  });
 }
 
 /** The query string every Twilio URL of a call carries: our id, so a callback finds its call without a SID. */
