@@ -87,7 +87,9 @@ export class LlmClient {
   /**
    * The completion as it is generated: text deltas in order, empty ones
    * skipped. Breaking out of the loop or aborting `signal` closes the HTTP
-   * stream; an abort ends the iteration with an `LlmError` whose `aborted` is true.
+   * stream. An abort before the answer starts ends with an `LlmError` whose
+   * `aborted` is true; an abort once tokens flow may end the iteration quietly
+   * (the SDK's behaviour), so a caller that aborts checks its own reason.
    */
   async *stream(req: ChatRequest): AsyncGenerator<string, void, undefined> {
     const openai = this.client();
