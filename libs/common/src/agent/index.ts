@@ -5,3 +5,4 @@ export * from './llm-client';
 export * from './agent-reply.generator';
 export * from './agent.module';
 export * from './greeting';
+export * from './post-call-template';

@@ -26,7 +26,9 @@ export const CUSTOMER_EVENT_TYPES = [
   'sms.replied',
   'sms.opted_out',
   'sms.opted_in',
+  'call.started',
   'call.ended',
+  'booking.created',
 ] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 

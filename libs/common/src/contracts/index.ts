@@ -1,3 +1,4 @@
+import type { CalendarCommandMap } from './calendar';
 import type { CustomerEventsEventMap, CustomerWebhooksCommandMap } from './customer-events';
 import type { MessagingCommandMap, MessagingEventMap } from './messaging';
 import type { NumbersCommandMap, NumbersEventMap } from './numbers';
@@ -12,6 +13,7 @@ export * from './twilio-webhooks';
 export * from './customer-events';
 export * from './voice';
 export * from './pagination';
+export * from './calendar';
 
 /** Every command (request/reply) routing key, typed to its request and response. */
 export type CommandMap = SystemCommandMap &
@@ -19,7 +21,8 @@ export type CommandMap = SystemCommandMap &
   MessagingCommandMap &
   TwilioWebhookCommandMap &
   CustomerWebhooksCommandMap &
-  VoiceCommandMap;
+  VoiceCommandMap &
+  CalendarCommandMap;
 /** Every event routing key, typed to its payload. */
 export type EventMap = SystemEventMap &
   NumbersEventMap &

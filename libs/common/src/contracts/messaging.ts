@@ -314,8 +314,52 @@ export class OptOutList {
   data: OptOutDto[];
 }
 
+/**
+ * `sms.call-send.v1`: an SMS a call asked for (the agent's `[SEND_SMS:]` tag
+ * or `send_sms` tool during the call, or the post-call template after it),
+ * through every check of `POST /v1/sms` (opt-outs, 1600 cap, the number's
+ * agent). Idempotent on (account, `idempotency_key`): the same tag of the
+ * same turn, or the same call's post-call SMS, is stored and sent once
+ * however often it is asked. Refusals are AppErrors (`recipient_opted_out`, ...).
+ */
+export class SendCallSmsCommand {
+  @IsAccountId()
+  account_id: string;
+
+  @IsString()
+  @MaxLength(64)
+  agent_id: string;
+
+  @Matches(ID_PATTERNS.call)
+  call_id: string;
+
+  /** Our number on the call (the dialled number, or an outbound call's from_number). */
+  @IsString()
+  @MaxLength(32)
+  from_number: string;
+
+  /** The caller (or callee). */
+  @IsString()
+  @MaxLength(32)
+  to: string;
+
+  @IsString()
+  @MaxLength(2000)
+  message: string;
+
+  @IsIn(['in_call', 'post_call'])
+  source: 'in_call' | 'post_call';
+
+  /** e.g. `call_x:post_call` or `call_x:turn:3:sms:0`. */
+  @IsString()
+  @MaxLength(200)
+  idempotency_key: string;
+}
+
 export const MessagingCommands = {
   smsSend: 'sms.send.v1',
+  /** An SMS a call asked for (see SendCallSmsCommand). */
+  callSmsSend: 'sms.call-send.v1',
   smsGet: 'sms.get.v1',
   smsList: 'sms.list.v1',
   optOutsList: 'sms.opt-outs.list.v1',
@@ -325,6 +369,7 @@ export const MessagingCommands = {
 
 export interface MessagingCommandMap {
   'sms.send.v1': { request: SendSmsCommand; response: SmsAcceptedDto };
+  'sms.call-send.v1': { request: SendCallSmsCommand; response: SmsAcceptedDto };
   'sms.get.v1': { request: GetSmsCommand; response: SmsDetailDto };
   'sms.list.v1': { request: ListSmsCommand; response: Page<SmsDto> };
   'sms.opt-outs.list.v1': { request: ListOptOutsCommand; response: OptOutList };

@@ -29,6 +29,7 @@ export const ERROR_STATUS = {
   number_already_imported: 409,
   number_not_found: 404,
   custom_prompt_too_long: 400,
+  invalid_template: 400,
   // sms
   number_not_attached_to_agent: 400,
   message_empty: 400,

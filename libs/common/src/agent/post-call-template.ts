@@ -1,0 +1,48 @@
+/**
+ * The post-call SMS template (`post_call_sms_template` on an agent, and its
+ * per-number override): `{{variable}}` placeholders from a fixed list. Pure,
+ * so numbers (refusing a template when it is saved) and voice (rendering it
+ * after a call) agree on what a variable is.
+ */
+
+export const POST_CALL_TEMPLATE_VARIABLES = [
+  'business_name',
+  'agent_name',
+  'caller_number',
+  'call_summary',
+  'booking_time',
+  'booking_link',
+] as const;
+export type PostCallTemplateVariable = (typeof POST_CALL_TEMPLATE_VARIABLES)[number];
+export type PostCallTemplateValues = Partial<Record<PostCallTemplateVariable, string | null>>;
+
+/** `{{ name }}`, spaces inside the braces allowed. */
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+/** The placeholders of `template` that are not known variables, each once, in order. */
+export function unknownTemplateVariables(template: string): string[] {
+  const known = new Set<string>(POST_CALL_TEMPLATE_VARIABLES);
+  const unknown: string[] = [];
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const name = match[1];
+    if (!known.has(name) && !unknown.includes(name)) unknown.push(name);
+  }
+  return unknown;
+}
+
+/**
+ * The template with every known variable filled; a missing value renders
+ * empty, and the spaces an empty value leaves doubled are collapsed. Unknown
+ * placeholders (refused on save; a template stored before that check) render
+ * empty too, never as braces in a customer's SMS.
+ */
+export function renderPostCallTemplate(template: string, values: PostCallTemplateValues): string {
+  const filled = template.replace(PLACEHOLDER, (_m, name: string) => {
+    const value = (values as Record<string, string | null | undefined>)[name];
+    return value == null ? '' : value;
+  });
+  return filled
+    .replace(/[ \t]{2,}/g, ' ')
+    .replace(/ +([,.!?;:])/g, '$1')
+    .trim();
+}
