@@ -11,15 +11,7 @@
  * agent can say. A change to a payload is a new versioned key, never an edit.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsEmail,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-} from 'class-validator';
+import { IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
