@@ -4,6 +4,7 @@ import { CallHandlingModule } from './calls/call-handling.module';
 import { CallsCoreModule } from './calls/calls-core.module';
 import { CALL_ENTITIES } from './calls/data/call.entities';
 import { OutboundCallsModule } from './calls/outbound/outbound-calls.module';
+import { WrapupModule } from './calls/wrapup/wrapup.module';
 import { HealthController } from './health/health.controller';
 import { HealthHandler } from './health/health.handler';
 
@@ -13,6 +14,7 @@ import { HealthHandler } from './health/health.handler';
     CallsCoreModule,
     CallHandlingModule,
     OutboundCallsModule,
+    WrapupModule,
   ],
   controllers: [HealthController, HealthHandler],
 })

@@ -68,6 +68,16 @@ export interface VoiceSettings {
    * has no live session in this process) is looked up in Twilio by the sweeper.
    */
   sweepAfterMs: number;
+  /** A completed call at least this long (seconds) gets the post-call SMS. */
+  postCallMinS: number;
+  /** Longest wait for the LLM's summary of an ended call. */
+  summaryTimeoutMs: number;
+  /** How often the wrap-up poller looks for ended calls (summary, post-call SMS, `call.ended`). */
+  wrapupPollMs: number;
+  /** A claimed wrap-up not finished in this time is taken up again (its worker died). */
+  wrapupLeaseMs: number;
+  /** After trying this long, `call.ended` is sent with what is known (unknown parts null). */
+  wrapupGiveUpMs: number;
 }
 
 /** A well-known key for development and tests only; production must set its own. */
@@ -138,6 +148,11 @@ export function loadConfig(env: Env = process.env): Config {
       silenceHangupMs: r.int('VOICE_SILENCE_HANGUP_MS', 8000, 100, 600_000),
       maxCallMs: r.int('VOICE_MAX_CALL_MS', 30 * 60_000, 1000, 4 * 3600_000),
       sweepAfterMs: r.int('VOICE_SWEEP_AFTER_MS', 60_000, 500, 24 * 3600_000),
+      postCallMinS: r.int('VOICE_POST_CALL_MIN_S', 10, 0, 3600),
+      summaryTimeoutMs: r.int('VOICE_SUMMARY_TIMEOUT_MS', 8000, 100, 60_000),
+      wrapupPollMs: r.int('VOICE_WRAPUP_POLL_MS', 1000, 50, 60_000),
+      wrapupLeaseMs: r.int('VOICE_WRAPUP_LEASE_MS', 60_000, 1000, 3600_000),
+      wrapupGiveUpMs: r.int('VOICE_WRAPUP_GIVE_UP_MS', 120_000, 1000, 24 * 3600_000),
     },
     twilioApiBaseUrl: r.url('TWILIO_API_BASE_URL', 'https://api.twilio.com', ['http:', 'https:']),
     credentialsEncryptionKeys: parseKeys(rawKey, r),

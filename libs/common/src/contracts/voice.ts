@@ -6,7 +6,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ID_PATTERNS } from '../ids';
+import type { SmsStatus } from '../sms';
+import { SMS_STATUSES } from '../sms/status';
 import { IsAccountId } from './account-id';
+import { BookingDto } from './calendar';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
 
@@ -284,9 +287,74 @@ export class CallStatusChangeDto {
 
 export type CallStatusSource = 'api' | 'dialler' | 'twilio_callback' | 'relay' | 'sweeper';
 
+/**
+ * What became of a call's post-call SMS (null while the call is live or its
+ * wrap-up has not reached the SMS yet): `sent` (accepted by messaging; its
+ * delivery is in `sms`), `skipped_opted_out` (the caller opted out),
+ * `skipped_not_eligible` (not completed, shorter than VOICE_POST_CALL_MIN_S,
+ * or not answered), `skipped_no_template` (the number and its agent have no
+ * template), `failed` (refused, or not confirmed within the wrap-up's time).
+ */
+export const POST_CALL_SMS_STATES = [
+  'sent',
+  'skipped_opted_out',
+  'skipped_not_eligible',
+  'skipped_no_template',
+  'failed',
+] as const;
+export type PostCallSmsState = (typeof POST_CALL_SMS_STATES)[number];
+
+/** A text sent in or after a call, as the call's detail and its `call.ended` list it. */
+export class CallSmsDto {
+  @ApiProperty({ example: 'msg_0123456789abcdef' })
+  message_id: string;
+
+  @ApiProperty({
+    enum: ['in_call', 'post_call'],
+    nullable: true,
+    description: 'Asked for during the call, or after it',
+  })
+  source: 'in_call' | 'post_call' | null;
+
+  @ApiProperty()
+  to: string;
+
+  @ApiProperty()
+  message: string;
+
+  @ApiProperty({ enum: SMS_STATUSES, enumName: 'SmsStatus' })
+  status: SmsStatus;
+}
+
 export class CallDetailDto extends CallDto {
   @ApiProperty({ type: String, nullable: true, description: "Outbound: this call's prompt" })
   prompt: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "The agent's two-sentence summary, written after the call; null when nobody spoke or the LLM failed",
+  })
+  summary: string | null;
+
+  @ApiProperty({ enum: POST_CALL_SMS_STATES, enumName: 'PostCallSmsState', nullable: true })
+  post_call_sms: PostCallSmsState | null;
+
+  @ApiProperty({
+    type: () => [CallSmsDto],
+    nullable: true,
+    description:
+      'Texts sent in or after the call, from messaging; null when messaging did not answer in time',
+  })
+  sms: CallSmsDto[] | null;
+
+  @ApiProperty({
+    type: () => [BookingDto],
+    nullable: true,
+    description: 'Bookings made in the call, from numbers; null when numbers did not answer in time',
+  })
+  bookings: BookingDto[] | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'Outbound: what the agent said first' })
   first_message: string | null;
@@ -500,6 +568,32 @@ export interface CallEndedEvent {
   metadata: Record<string, unknown> | null;
   transcript: { role: 'caller' | 'agent'; text: string; at: string; interrupted: boolean }[];
   ended_at: string;
+}
+
+/** The customer's `call.started`: the call was answered (first `in-progress`). */
+export interface CallStartedData {
+  call_id: string;
+  direction: CallDirection;
+  phone_number: string;
+  from_number: string;
+  to: string;
+  agent_id: string;
+  twilio_sid: string | null;
+  metadata: Record<string, unknown> | null;
+  started_at: string;
+}
+
+/**
+ * The customer's `call.ended`, sent once the call's wrap-up is done: the
+ * call as `call.ended.v1` has it, plus its summary, its texts and its
+ * bookings. `sms` / `bookings` are null when their owner did not answer
+ * within the wrap-up's time (unknown, not none).
+ */
+export interface CallEndedData extends CallEndedEvent {
+  summary: string | null;
+  post_call_sms: PostCallSmsState | null;
+  sms: CallSmsDto[] | null;
+  bookings: BookingDto[] | null;
 }
 
 export const VoiceCommands = {

@@ -1,8 +1,20 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-import type { CallDirection, CallEndReason, CallStatus, CallStatusSource } from '@nixflex/common';
+import type {
+  CallDirection,
+  CallEndReason,
+  CallStatus,
+  CallStatusSource,
+  PostCallSmsState,
+} from '@nixflex/common';
 
 /** The dialler's work state of an outbound call (null for inbound calls). */
 export type DialState = 'pending' | 'in_flight' | 'uncertain' | 'done' | 'failed';
+
+/** What was done after the call ended (null: the call has not ended, or ended before wrap-ups existed). */
+export type WrapupState = 'pending' | 'done';
+
+/** How the summary step ended: written, nobody spoke (nothing to summarise), or the LLM failed. */
+export type SummaryState = 'written' | 'no_conversation' | 'failed';
 
 /**
  * One call, either direction. The row is the truth: the relay session, the
@@ -103,6 +115,39 @@ export class Call {
   /** Set once, when the call reached a final status (and `call.ended.v1` was published). */
   @Column('timestamptz', { name: 'ended_at', nullable: true })
   endedAt: Date | null;
+
+  /** The agent's two-sentence record of the call (null: none was written, see summaryState). */
+  @Column('text', { nullable: true })
+  summary: string | null;
+
+  @Column('text', { name: 'summary_state', nullable: true })
+  summaryState: SummaryState | null;
+
+  @Column('text', { name: 'post_call_sms_state', nullable: true })
+  postCallSmsState: PostCallSmsState | null;
+
+  /** The post-call SMS's message id in messaging, once accepted. */
+  @Column('text', { name: 'post_call_sms_id', nullable: true })
+  postCallSmsId: string | null;
+
+  @Column('text', { name: 'post_call_sms_error', nullable: true })
+  postCallSmsError: string | null;
+
+  @Column('text', { name: 'wrapup_state', nullable: true })
+  wrapupState: WrapupState | null;
+
+  /** When the wrap-up is next due: the retry time, and the lease of a claimed run. */
+  @Column('timestamptz', { name: 'wrapup_due_at', nullable: true })
+  wrapupDueAt: Date | null;
+
+  @Column('integer', { name: 'wrapup_attempts' })
+  wrapupAttempts: number;
+
+  @Column('timestamptz', { name: 'wrapup_started_at', nullable: true })
+  wrapupStartedAt: Date | null;
+
+  @Column('text', { name: 'wrapup_last_error', nullable: true })
+  wrapupLastError: string | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;

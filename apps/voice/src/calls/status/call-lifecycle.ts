@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   CallEndReason,
   CallEndedEvent,
+  CallStartedData,
   CallStatus,
   CallStatusSource,
   CustomerEvents,
@@ -9,7 +10,7 @@ import {
   VoiceEvents,
 } from '@nixflex/common';
 import { EntityManager } from 'typeorm';
-import { Call } from '../data/call.entities';
+import { Call, CallTurn } from '../data/call.entities';
 import { CallChanges, CallsRepository } from '../data/calls.repository';
 import { callStatusRank, canCallTransition, isFinalCallStatus } from './call-status-rules';
 
@@ -33,11 +34,13 @@ const ERROR_MESSAGE_MAX = 500;
  * the row lock (CallsRepository.lock / lockBySid) inside `m`'s transaction.
  *
  * A status only moves forward by rank, and the first final status wins, so
- * late, repeated and out-of-order callbacks change nothing. When a call
- * reaches a final status it gets `ended_at`, its end reason, and, in the same
- * transaction, `call.ended.v1` and the customer's `call.ended` webhook
- * through the outbox: exactly once per call, however often Twilio repeats
- * itself.
+ * late, repeated and out-of-order callbacks change nothing. When a call is
+ * first answered (`in-progress`) the customer's `call.started` goes into the
+ * outbox in the same transaction. When a call reaches a final status it gets
+ * `ended_at`, its end reason, `call.ended.v1` through the outbox, and a
+ * pending wrap-up (the summary, the post-call SMS and then the customer's
+ * `call.ended`, see CallWrapup): exactly once per call, however often Twilio
+ * repeats itself.
  */
 @Injectable()
 export class CallLifecycle {
@@ -65,7 +68,8 @@ export class CallLifecycle {
       columns.errorCode = update.errorCode;
       columns.errorMessage = (update.errorMessage ?? null)?.slice(0, ERROR_MESSAGE_MAX) ?? null;
     }
-    if (update.status === 'in-progress' && call.answeredAt === null) columns.answeredAt = update.at;
+    const answered = update.status === 'in-progress' && call.answeredAt === null;
+    if (answered) columns.answeredAt = update.at;
     if (update.endReason && call.endReason === null) columns.endReason = update.endReason;
     if (isFinalCallStatus(update.status)) {
       columns.endedAt = update.at;
@@ -74,10 +78,14 @@ export class CallLifecycle {
       if (call.dispatchState === 'in_flight' || call.dispatchState === 'pending') {
         columns.dispatchState = 'done';
       }
+      // The customer's call.ended waits for the summary, the post-call SMS and the bookings.
+      columns.wrapupState = 'pending';
+      columns.wrapupDueAt = update.at;
     }
     Object.assign(call, columns);
     await this.calls.update(m, call.id, columns);
     await this.calls.addHistory(m, call.id, update.status, update.at, update.source);
+    if (answered) await this.announceStart(m, call);
     if (isFinalCallStatus(update.status)) await this.announceEnd(m, call);
     return true;
   }
@@ -103,42 +111,60 @@ export class CallLifecycle {
     await this.calls.update(m, call.id, columns);
   }
 
-  private async announceEnd(m: EntityManager, call: Call): Promise<void> {
-    const turns = await this.calls.turns(call.id, m);
-    const ended: CallEndedEvent = {
+  private async announceStart(m: EntityManager, call: Call): Promise<void> {
+    const started: CallStartedData = {
       call_id: call.id,
-      account_id: call.accountId,
-      agent_id: call.agentId,
       direction: call.direction,
       phone_number: call.ourNumber,
       from_number: call.fromNumber,
       to: call.toNumber,
+      agent_id: call.agentId,
       twilio_sid: call.twilioSid,
-      status: call.status,
-      end_reason: call.endReason,
-      duration_s: call.durationS,
-      error_code: call.errorCode,
       metadata: call.metadata,
-      transcript: turns.map((t) => ({
-        role: t.role,
-        text: t.text,
-        at: t.at.toISOString(),
-        interrupted: t.interrupted,
-      })),
-      ended_at: (call.endedAt ?? new Date()).toISOString(),
+      started_at: (call.answeredAt ?? new Date()).toISOString(),
     };
-    await this.outbox.add(m, VoiceEvents.callEnded, ended);
-    // The number's webhook (else its agent's) gets the call data, as `call.ended`.
+    // The number's webhook (else its agent's) hears that the call was answered.
     await this.outbox.add(m, CustomerEvents.emit, {
-      event_id: `evt_call_ended_${call.id}`,
+      event_id: `evt_call_started_${call.id}`,
       account_id: call.accountId,
       phone_number: call.ourNumber,
       agent_id: call.agentId,
-      type: 'call.ended',
-      occurred_at: ended.ended_at,
-      data: { ...ended },
+      type: 'call.started',
+      occurred_at: started.started_at,
+      data: { ...started },
     });
   }
+
+  private async announceEnd(m: EntityManager, call: Call): Promise<void> {
+    const turns = await this.calls.turns(call.id, m);
+    await this.outbox.add(m, VoiceEvents.callEnded, callEndedEventOf(call, turns));
+  }
+}
+
+/** A call that has ended, as `call.ended.v1` (and the base of the customer's `call.ended`) has it. */
+export function callEndedEventOf(call: Call, turns: readonly CallTurn[]): CallEndedEvent {
+  return {
+    call_id: call.id,
+    account_id: call.accountId,
+    agent_id: call.agentId,
+    direction: call.direction,
+    phone_number: call.ourNumber,
+    from_number: call.fromNumber,
+    to: call.toNumber,
+    twilio_sid: call.twilioSid,
+    status: call.status,
+    end_reason: call.endReason,
+    duration_s: call.durationS,
+    error_code: call.errorCode,
+    metadata: call.metadata,
+    transcript: turns.map((t) => ({
+      role: t.role,
+      text: t.text,
+      at: t.at.toISOString(),
+      interrupted: t.interrupted,
+    })),
+    ended_at: (call.endedAt ?? new Date()).toISOString(),
+  };
 }
 
 /** The end reason a final status implies when nobody recorded a better one. */
