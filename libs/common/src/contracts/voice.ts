@@ -10,6 +10,7 @@ import type { SmsStatus } from '../sms';
 import { SMS_STATUSES } from '../sms/status';
 import { IsAccountId } from './account-id';
 import { BookingDto } from './calendar';
+import { SMS_SOURCES, SmsSource } from './messaging';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
 
@@ -310,11 +311,11 @@ export class CallSmsDto {
   message_id: string;
 
   @ApiProperty({
-    enum: ['in_call', 'post_call'],
-    nullable: true,
-    description: 'Asked for during the call, or after it',
+    enum: SMS_SOURCES,
+    enumName: 'SmsSource',
+    description: '`in_call` (asked for during the call) or `post_call` (the post-call template)',
   })
-  source: 'in_call' | 'post_call' | null;
+  source: SmsSource;
 
   @ApiProperty()
   to: string;

@@ -14,11 +14,6 @@ import {
 /** Most texts or bookings one call lists (a page; a call has a handful). */
 const LIST_LIMIT = 200;
 
-/** `sms.list.v1` filtered by call (messaging stores each text's call and source). */
-type CallSmsListCommand = ListSmsCommand & { call_id: string };
-/** A listed text with the call fields messaging adds to it. */
-type CallLinkedSms = SmsDto & { source?: 'in_call' | 'post_call' | null };
-
 /**
  * What other services own about a call, asked over RabbitMQ: its texts
  * (messaging, by `call_id`), its bookings (numbers, by `call_id`), and the
@@ -32,14 +27,14 @@ export class CallLinksClient {
   constructor(private readonly broker: BrokerClient) {}
 
   async texts(accountId: string, callId: string, timeoutMs: number): Promise<CallSmsDto[]> {
-    const query: CallSmsListCommand = { account_id: accountId, call_id: callId, limit: LIST_LIMIT };
+    const query: ListSmsCommand = { account_id: accountId, call_id: callId, limit: LIST_LIMIT };
     const page = await this.broker.request(MessagingCommands.smsList, query, {
       timeoutMs,
       expireWithTimeout: true,
     });
-    return page.data.map((m: CallLinkedSms) => ({
+    return page.data.map((m: SmsDto) => ({
       message_id: m.message_id,
-      source: m.source ?? null,
+      source: m.source,
       to: m.to,
       message: m.message,
       status: m.status,
