@@ -106,6 +106,7 @@ describe('after a call: summary, post-call SMS, call.started / call.ended', () =
       idempotency_key: `${live.id}:test-booking`,
       start: bookableStart(),
       name: 'Sam Caller',
+      email: 'sam@example.com',
       contact: caller,
       source: { call_id: live.id },
     });
