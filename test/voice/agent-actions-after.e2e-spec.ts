@@ -1,5 +1,6 @@
 import { AmqpBroker, BrokerClient, CalendarCommands, Topology } from '@nixflex/common';
 import { FAST_WEBHOOK_ENV, Receiver } from '../factories/customer-webhooks';
+import { inbound } from '../factories/inbound';
 import { sandboxMessages, ukMobile } from '../factories/sms';
 import { callRecord, llmBehaviour, llmReset, placeCall, voiceLine } from '../factories/voice';
 import { rabbitmqUrl } from '../harness/infra';
@@ -224,6 +225,30 @@ describe('after a call: summary, post-call SMS, call.started / call.ended', () =
     expect(text.body).toBe('Thanks for calling Bright Bite Leeds.');
     const ended = await endedEvent(call.id);
     expect(ended.json.data).toMatchObject({ summary: null, post_call_sms: 'sent', bookings: [] });
+  });
+
+  it('sends no post-call SMS to a caller who opted out, and the call still works', async () => {
+    const l = await line('/opted-out');
+    const caller = ukMobile('6103');
+    await inbound(stack, caller, l.phone, 'STOP');
+    await waitFor('the opt-out listed', async () => {
+      const res = await l.account.api.get(`/v1/opt-outs?phone_number=${encodeURIComponent(l.phone)}`);
+      return res.body.data?.find((o: any) => o.recipient === caller);
+    });
+    const report = await placeCall(stack, caller, l.phone, {
+      steps: [{ say: 'Are you open on Saturday?' }, { silence_ms: 1200 }],
+    });
+    expect(report.status).toBe('completed');
+    const call = await wrappedUp(report.call_sid);
+    expect(call.post_call_sms_state).toBe('skipped_opted_out');
+    const ended = await endedEvent(call.id);
+    expect(ended.json.data).toMatchObject({
+      status: 'completed',
+      post_call_sms: 'skipped_opted_out',
+      sms: [],
+    });
+    // Only the opt-out's own confirmation may have gone to the caller, never the template.
+    expect((await textsTo(caller)).filter((t) => t.body.startsWith('Thanks for calling'))).toEqual([]);
   });
 
   it('answers the call detail without texts and bookings when their owners are down', async () => {
