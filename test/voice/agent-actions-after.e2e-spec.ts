@@ -1,6 +1,6 @@
 import { AmqpBroker, BrokerClient, CalendarCommands, Topology } from '@nixflex/common';
 import { FAST_WEBHOOK_ENV, Receiver } from '../factories/customer-webhooks';
-import { inbound } from '../factories/inbound';
+import { inbound, llmRequests } from '../factories/inbound';
 import { sandboxMessages, ukMobile } from '../factories/sms';
 import { callRecord, llmBehaviour, llmReset, placeCall, voiceLine } from '../factories/voice';
 import { rabbitmqUrl } from '../harness/infra';
@@ -38,7 +38,8 @@ describe('after a call: summary, post-call SMS, call.started / call.ended', () =
         ...FAST_WEBHOOK_ENV,
         VOICE_POST_CALL_MIN_S: '1',
         VOICE_WRAPUP_POLL_MS: '200',
-        VOICE_WRAPUP_GIVE_UP_MS: '20000',
+        VOICE_WRAPUP_GIVE_UP_MS: '60000',
+        VOICE_WRAPUP_LEASE_MS: '10000',
       },
     });
     receiver = await Receiver.start();
@@ -250,6 +251,43 @@ describe('after a call: summary, post-call SMS, call.started / call.ended', () =
     // Only the opt-out's own confirmation may have gone to the caller, never the template.
     expect((await textsTo(caller)).filter((t) => t.body.startsWith('Thanks for calling'))).toEqual([]);
   });
+
+  it('survives kill -9 of voice mid-wrap-up: the restarted voice finishes it, one summary, one SMS, one call.ended', async () => {
+    const l = await line('/crash');
+    await llmBehaviour(stack, { script: [{ match: 'Summarise', reply: SUMMARY }] });
+    const caller = ukMobile('6104');
+    // Messaging down: the wrap-up writes the summary, cannot send the SMS, and is put off.
+    await stack.kill('messaging');
+    const report = await placeCall(stack, caller, l.phone, {
+      steps: [{ say: 'Please book me in for a filling.' }, { silence_ms: 1200 }],
+    });
+    expect(report.status).toBe('completed');
+    const pending = await waitFor('the summary written, the SMS put off', async () => {
+      const [c] = await stack.sql(`SELECT * FROM voice.calls WHERE twilio_sid = $1`, [report.call_sid]);
+      return c?.summary_state === 'written' && c.wrapup_last_error ? c : undefined;
+    });
+    expect(pending.wrapup_state).toBe('pending');
+    expect(pending.post_call_sms_state).toBeNull();
+
+    await stack.kill('voice');
+    await stack.restart('messaging');
+    await stack.restart('voice');
+    // The gateway's health asks every service, voice included.
+    await stack.waitHealthy(90_000);
+
+    const call = await wrappedUp(report.call_sid);
+    expect(call.summary).toBe(SUMMARY);
+    expect(call.post_call_sms_state).toBe('sent');
+    const ended = await endedEvent(call.id);
+    expect(ended.json.data).toMatchObject({ summary: SUMMARY, post_call_sms: 'sent' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await textsTo(caller)).filter((t) => t.body.startsWith('Thanks for calling'))).toHaveLength(1);
+    expect(events('call.ended', call.id)).toHaveLength(1);
+    const summaries = (await llmRequests(stack)).filter((r) =>
+      JSON.stringify(r.body.messages).includes('Summarise this call'),
+    );
+    expect(summaries).toHaveLength(1);
+  }, 180_000);
 
   it('answers the call detail without texts and bookings when their owners are down', async () => {
     expect(firstCall).toBeDefined();
