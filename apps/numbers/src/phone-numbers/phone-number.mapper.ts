@@ -15,6 +15,7 @@ export function toPhoneNumberDto(n: PhoneNumber): PhoneNumberDto {
     webhook_url: n.webhookUrl,
     calendar: n.calendarEventTypeId ? { event_type_id: n.calendarEventTypeId } : null,
     welcome_greeting: n.welcomeGreeting,
+    post_call_sms_template: n.postCallSmsTemplate,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),
   };
