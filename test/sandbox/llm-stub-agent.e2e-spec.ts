@@ -4,6 +4,8 @@ import {
   AgentModule,
   AgentNumber,
   AgentReplyGenerator,
+  AgentStep,
+  AgentTool,
   LlmClient,
   LlmError,
   LlmSettings,
@@ -33,6 +35,8 @@ describe('agent layer against the stub LLM', () => {
     model: undefined,
     timeoutMs: 5000,
     maxRetries: 0,
+    toolMaxRounds: 3,
+    toolMaxMs: 5000,
     ...over,
   });
   const requests = () => adminCall(stub.url, 'GET', '/__admin/requests');
@@ -64,7 +68,7 @@ describe('agent layer against the stub LLM', () => {
     const [req] = await requests();
     expect(req).toMatchObject({ path: '/v1/chat/completions', authorization: true });
     expect(req.body.model).toBe('agent-model');
-    expect(req.body.stream).toBeUndefined();
+    expect(req.body.stream).toBeFalsy();
     expect(req.body.messages.map((m: any) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     const system: string = req.body.messages[0].content;
     expect(system.startsWith('You are a friendly receptionist.\n\nBUSINESS PROFILE\n')).toBe(true);
@@ -137,12 +141,141 @@ describe('agent layer against the stub LLM', () => {
   });
 
   it('without a base URL is not configured and calls nothing', async () => {
-    const generator = new AgentReplyGenerator(new LlmClient(settings({ baseUrl: undefined })));
+    const generator = new AgentReplyGenerator(new LlmClient(settings({ baseUrl: undefined })), settings());
     expect(generator.configured).toBe(false);
     expect(agent.configured).toBe(true);
     await expect(
       generator.reply({ number: NUMBER, channel: 'sms', turns: [{ from: 'caller', text: 'hi' }] }),
     ).rejects.toBeInstanceOf(LlmError);
     expect(await requests()).toHaveLength(0);
+  });
+
+  describe('tools', () => {
+    /** A tool that records its calls and answers `result` (or waits forever with `hang`). */
+    function tool(name: string, result: string, hang = false) {
+      const calls: { args: Record<string, unknown>; id: string }[] = [];
+      const t: AgentTool = {
+        spec: { name, description: `the ${name} tool`, parameters: { type: 'object', properties: {} } },
+        run: (args, ctx) => {
+          calls.push({ args, id: ctx.toolCallId });
+          return hang ? new Promise<string>(() => undefined) : Promise.resolve(result);
+        },
+      };
+      return { t, calls };
+    }
+
+    it('streams words, runs the tool the model asks for (arguments streamed in pieces), then streams the answer', async () => {
+      await adminCall(stub.url, 'POST', '/__admin/behaviour', {
+        script: [
+          {
+            match: 'tomorrow',
+            reply: 'Let me check. ',
+            tool_calls: [
+              { name: 'check_availability', arguments: { from_date: '2026-12-02', to_date: '2026-12-02' } },
+            ],
+          },
+          { match: '"slots"', reply: 'I have nine or ten.' },
+        ],
+      });
+      const availability = tool('check_availability', '{"ok":true,"slots":["9:00","10:00"]}');
+      const steps: AgentStep[] = [];
+      for await (const step of agent.streamWithTools({
+        number: NUMBER,
+        channel: 'voice',
+        turns: [{ from: 'caller', text: 'Can I come tomorrow?' }],
+        tools: [availability.t],
+      })) {
+        steps.push(step);
+      }
+      const kinds = steps.map((s) => s.type).filter((k, i, all) => k !== all[i - 1]);
+      expect(kinds).toEqual(['text', 'tools', 'tool_results', 'text']);
+      const words = steps.map((s) => (s.type === 'text' ? s.text : '|')).join('');
+      expect(words).toBe('Let me check. ||I have nine or ten.');
+      expect(availability.calls).toHaveLength(1);
+      expect(availability.calls[0].args).toEqual({ from_date: '2026-12-02', to_date: '2026-12-02' });
+      const [first, second] = await requests();
+      expect(first.body.tools.map((t: any) => t.function.name)).toEqual(['check_availability']);
+      expect(first.body.tool_choice).toBe('auto');
+      // The second request carries the assistant's tool call and the tool's answer under its id.
+      const msgs = second.body.messages;
+      expect(msgs[msgs.length - 2].tool_calls[0].function.name).toBe('check_availability');
+      expect(msgs[msgs.length - 1]).toMatchObject({
+        role: 'tool',
+        tool_call_id: availability.calls[0].id,
+        content: '{"ok":true,"slots":["9:00","10:00"]}',
+      });
+    });
+
+    it('answers in words after the round limit, and a tool that overruns the time is answered as timed out', async () => {
+      await adminCall(stub.url, 'POST', '/__admin/behaviour', {
+        script: [
+          { tool_calls: [{ name: 'slow', arguments: {} }] },
+          { tool_calls: [{ name: 'slow', arguments: {} }] },
+          { reply: 'Sorry, the calendar is slow today.' },
+        ],
+      });
+      const slow = tool('slow', '', true);
+      const started = Date.now();
+      const out = await agent.replyWithTools({
+        number: NUMBER,
+        channel: 'sms',
+        turns: [{ from: 'caller', text: 'Book me in' }],
+        tools: [slow.t],
+        limits: { maxRounds: 1, maxMs: 300 },
+      });
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(out.text).toBe('Sorry, the calendar is slow today.');
+      expect(out.runs).toHaveLength(1);
+      expect(JSON.parse(out.runs[0].result)).toMatchObject({ ok: false, error: 'timeout' });
+      const reqs = await requests();
+      expect(reqs.map((r: any) => r.body.tool_choice)).toEqual(['auto', 'none']);
+    });
+
+    it('turns unknown tools and bad arguments into results the model can act on', async () => {
+      await adminCall(stub.url, 'POST', '/__admin/behaviour', {
+        script: [
+          {
+            tool_calls: [
+              { name: 'nope', arguments: {} },
+              { name: 'known', arguments: 'not json' },
+            ],
+          },
+          { reply: 'done' },
+        ],
+      });
+      const known = tool('known', 'fine');
+      const out = await agent.replyWithTools({
+        number: NUMBER,
+        channel: 'sms',
+        turns: [{ from: 'caller', text: 'x' }],
+        tools: [known.t],
+      });
+      expect(out.runs.map((r) => JSON.parse(r.result).error)).toEqual(['unknown_tool', 'invalid_arguments']);
+      expect(known.calls).toHaveLength(0);
+      expect(out.text).toBe('done');
+    });
+
+    it('summarises a call in bounded tokens, and has nothing to summarise when the caller said nothing', async () => {
+      await adminCall(stub.url, 'POST', '/__admin/behaviour', {
+        script: [{ match: 'Summarise', reply: 'The caller booked a cleaning for Thursday at 9am.' }],
+      });
+      const summary = await agent.summarize(
+        NUMBER,
+        [
+          { from: 'agent', text: 'Hello, Acme Dental.' },
+          { from: 'caller', text: 'I would like a cleaning on Thursday.' },
+          { from: 'note', text: 'booked' },
+        ],
+        { timeoutMs: 2000 },
+      );
+      expect(summary).toBe('The caller booked a cleaning for Thursday at 9am.');
+      const [req] = await requests();
+      expect(req.body.max_tokens).toBe(120);
+      expect(req.body.messages[1].content).toContain('Caller: I would like a cleaning on Thursday.');
+      expect(req.body.messages[1].content).not.toContain('booked');
+      expect(
+        await agent.summarize(NUMBER, [{ from: 'agent', text: 'Hello?' }], { timeoutMs: 2000 }),
+      ).toBeNull();
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 /** Public ids: a type prefix and random hex, as the spec's `agent_125207e452f8714a`. */
-export function newId(prefix: 'agent' | 'acct' | 'pn' | 'msg' | 'evt' | 'whd' | 'opt' | 'call' | 'bkg'): string {
+export function newId(
+  prefix: 'agent' | 'acct' | 'pn' | 'msg' | 'evt' | 'whd' | 'opt' | 'call' | 'bkg',
+): string {
   return `${prefix}_${randomBytes(8).toString('hex')}`;
 }
 

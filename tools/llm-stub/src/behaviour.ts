@@ -15,6 +15,21 @@ export interface Behaviour {
   token_delay_ms: number;
   /** Streams: send this many content tokens, then nothing more (the connection stays open). */
   stall_after_tokens: number | null;
+  /**
+   * Scripted answers, consumed in order of use: a completion request takes
+   * the first entry whose `match` is found (case-insensitive) in the text of
+   * its last message (any role, so a tool result can be matched), or the
+   * first entry without `match`. An entry is used once. No entry matches:
+   * `reply`, else the default reply.
+   */
+  script: ScriptEntry[];
+}
+
+/** One scripted answer: text (streamed token by token), tool calls (after the text), or both. */
+export interface ScriptEntry {
+  match?: string;
+  reply?: string;
+  tool_calls?: { name: string; arguments: Record<string, unknown> | string }[];
 }
 
 export const defaultBehaviour = (): Behaviour => ({
@@ -25,7 +40,56 @@ export const defaultBehaviour = (): Behaviour => ({
   first_token_delay_ms: 0,
   token_delay_ms: 0,
   stall_after_tokens: null,
+  script: [],
 });
+
+function scriptEntry(raw: unknown, i: number): ScriptEntry {
+  if (!raw || typeof raw !== 'object') throw new BehaviourError(`script[${i}] must be an object`);
+  const e = raw as Record<string, unknown>;
+  const out: ScriptEntry = {};
+  if (e.match !== undefined) {
+    if (typeof e.match !== 'string') throw new BehaviourError(`script[${i}].match must be a string`);
+    out.match = e.match;
+  }
+  if (e.reply !== undefined) {
+    if (typeof e.reply !== 'string') throw new BehaviourError(`script[${i}].reply must be a string`);
+    out.reply = e.reply;
+  }
+  if (e.tool_calls !== undefined) {
+    if (!Array.isArray(e.tool_calls)) throw new BehaviourError(`script[${i}].tool_calls must be an array`);
+    out.tool_calls = e.tool_calls.map((c: unknown, j) => {
+      const call = c as Record<string, unknown> | null;
+      const args = call?.arguments;
+      if (
+        typeof call?.name !== 'string' ||
+        (typeof args !== 'string' && (typeof args !== 'object' || !args))
+      ) {
+        throw new BehaviourError(`script[${i}].tool_calls[${j}] needs a name and arguments`);
+      }
+      return { name: call.name, arguments: args as Record<string, unknown> | string };
+    });
+  }
+  if (out.reply === undefined && out.tool_calls === undefined) {
+    throw new BehaviourError(`script[${i}] needs reply or tool_calls`);
+  }
+  return out;
+}
+
+/**
+ * Takes the entry that answers a request whose last message reads `lastText`
+ * (removing it), or null. With `toolsAllowed` false (the request said
+ * `tool_choice: "none"`, or offered no tools) entries with tool calls are passed over, as a model would.
+ */
+export function takeScripted(b: Behaviour, lastText: string, toolsAllowed = true): ScriptEntry | null {
+  const text = lastText.toLowerCase();
+  const i = b.script.findIndex(
+    (e) =>
+      (toolsAllowed || e.tool_calls === undefined) &&
+      (e.match === undefined || text.includes(e.match.toLowerCase())),
+  );
+  if (i < 0) return null;
+  return b.script.splice(i, 1)[0];
+}
 
 function nonNegative(patch: Record<string, unknown>, key: string): number {
   const v = patch[key];
@@ -70,6 +134,10 @@ export function applyBehaviour(current: Behaviour, patch: Record<string, unknown
       throw new BehaviourError('stall_after_tokens must be an integer >= 0 or null');
     }
     next.stall_after_tokens = n;
+  }
+  if ('script' in patch) {
+    if (!Array.isArray(patch.script)) throw new BehaviourError('script must be an array');
+    next.script = patch.script.map(scriptEntry);
   }
   if ('hang' in patch) {
     if (typeof patch.hang !== 'boolean') throw new BehaviourError('hang must be a boolean');

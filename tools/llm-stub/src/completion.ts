@@ -22,6 +22,29 @@ function textOf(content: unknown): string {
   return '';
 }
 
+/** Text of the last message, whatever its role (a tool result included). */
+export function lastMessageText(messages: unknown): string {
+  if (!Array.isArray(messages) || messages.length === 0) return '';
+  return textOf((messages[messages.length - 1] as ChatMessage)?.content);
+}
+
+/** A tool call as OpenAI sends it, with a fresh id and the arguments as a JSON string. */
+export interface StubToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export function toolCallsOf(
+  calls: { name: string; arguments: Record<string, unknown> | string }[],
+): StubToolCall[] {
+  return calls.map((c) => ({
+    id: 'call_' + randomBytes(8).toString('hex'),
+    name: c.name,
+    arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments),
+  }));
+}
+
 export function lastUserText(messages: unknown): string {
   if (!Array.isArray(messages)) return '';
   for (let i = messages.length - 1; i >= 0; i--) {
@@ -46,9 +69,19 @@ export function completionId(): string {
   return 'chatcmpl-' + randomBytes(12).toString('hex');
 }
 
-export function chatCompletion(model: string, messages: unknown, content: string) {
+export function chatCompletion(
+  model: string,
+  messages: unknown,
+  content: string,
+  toolCalls: StubToolCall[] = [],
+) {
   const promptTokens = tokens(promptText(messages));
   const completionTokens = tokens(content);
+  const calls = toolCalls.map((c) => ({
+    id: c.id,
+    type: 'function',
+    function: { name: c.name, arguments: c.arguments },
+  }));
   return {
     id: completionId(),
     object: 'chat.completion',
@@ -57,9 +90,17 @@ export function chatCompletion(model: string, messages: unknown, content: string
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: null },
+        message:
+          calls.length > 0
+            ? {
+                role: 'assistant',
+                content: content === '' ? null : content,
+                refusal: null,
+                tool_calls: calls,
+              }
+            : { role: 'assistant', content, refusal: null },
         logprobs: null,
-        finish_reason: 'stop',
+        finish_reason: calls.length > 0 ? 'tool_calls' : 'stop',
       },
     ],
     usage: {
@@ -90,6 +131,7 @@ export class StreamFrames {
     private readonly model: string,
     private readonly messages: unknown,
     private readonly content: string,
+    private readonly toolCalls: StubToolCall[] = [],
   ) {}
 
   private chunk(delta: Record<string, unknown>, finish: string | null, usage?: unknown): string {
@@ -112,9 +154,30 @@ export class StreamFrames {
     return this.chunk({ content: token }, null);
   }
 
-  /** The stop chunk, the usage chunk when asked for (stream_options.include_usage), and [DONE]. */
+  /**
+   * The tool calls as OpenAI streams them: per call, a first chunk with its
+   * index, id and name, then its arguments in two pieces (so a client that
+   * does not accumulate them by index gets them wrong).
+   */
+  toolCallChunks(): string {
+    let out = '';
+    this.toolCalls.forEach((c, index) => {
+      out += this.chunk(
+        { tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] },
+        null,
+      );
+      const half = Math.ceil(c.arguments.length / 2);
+      for (const piece of [c.arguments.slice(0, half), c.arguments.slice(half)]) {
+        if (piece !== '')
+          out += this.chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null);
+      }
+    });
+    return out;
+  }
+
+  /** The tool calls (if any), the stop chunk, the usage chunk when asked for (stream_options.include_usage), and [DONE]. */
   finish(includeUsage: boolean): string {
-    let out = this.chunk({}, 'stop');
+    let out = this.toolCallChunks() + this.chunk({}, this.toolCalls.length > 0 ? 'tool_calls' : 'stop');
     if (includeUsage) {
       const promptTokens = tokens(promptText(this.messages));
       const completionTokens = tokens(this.content);

@@ -1,7 +1,15 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BehaviourError, applyBehaviour, defaultBehaviour, type Behaviour } from './behaviour';
-import { StreamFrames, chatCompletion, defaultReply, openAiError, splitTokens } from './completion';
+import { BehaviourError, applyBehaviour, defaultBehaviour, takeScripted, type Behaviour } from './behaviour';
+import {
+  StreamFrames,
+  chatCompletion,
+  defaultReply,
+  lastMessageText,
+  openAiError,
+  splitTokens,
+  toolCallsOf,
+} from './completion';
 
 /**
  * Fake OpenAI-compatible chat-completions server. Deterministic, instant by
@@ -122,13 +130,17 @@ export async function startLlmStub(opts: LlmStubOptions = {}): Promise<LlmStubHa
       return;
     }
     const model = typeof body.model === 'string' ? body.model : DEFAULT_MODEL;
-    const content = behaviour.reply ?? defaultReply(body.messages);
+    const toolsAllowed = Array.isArray(body.tools) && body.tools.length > 0 && body.tool_choice !== 'none';
+    const scripted = takeScripted(behaviour, lastMessageText(body.messages), toolsAllowed);
+    const content = scripted ? (scripted.reply ?? '') : (behaviour.reply ?? defaultReply(body.messages));
+    const toolCalls = toolCallsOf(scripted?.tool_calls ?? []);
     if (body.stream === true) {
       const options = body.stream_options as { include_usage?: unknown } | undefined;
-      stream(res, new StreamFrames(model, body.messages, content), content, options?.include_usage === true);
+      const frames = new StreamFrames(model, body.messages, content, toolCalls);
+      stream(res, frames, content, options?.include_usage === true);
       return;
     }
-    sendJson(res, 200, chatCompletion(model, body.messages, content));
+    sendJson(res, 200, chatCompletion(model, body.messages, content, toolCalls));
   }
 
   /**

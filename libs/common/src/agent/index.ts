@@ -6,3 +6,5 @@ export * from './agent-reply.generator';
 export * from './agent.module';
 export * from './greeting';
 export * from './post-call-template';
+export * from './tools';
+export * from './action-tags';

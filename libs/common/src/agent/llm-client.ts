@@ -2,9 +2,24 @@ import { Inject, Injectable } from '@nestjs/common';
 import OpenAI from 'openai';
 import { DEFAULT_LLM_MODEL, LLM_SETTINGS, LlmSettings } from './llm-settings';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** A tool the model asked for: its id (to answer it by), name, and arguments as the model wrote them (JSON). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] }
+  | { role: 'tool'; tool_call_id: string; content: string };
+
+/** A function the model may call (OpenAI's `tools[].function`). */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
 }
 
 export interface ChatRequest {
@@ -13,6 +28,21 @@ export interface ChatRequest {
   messages: ChatMessage[];
   /** Aborts the HTTP request (a voice caller who interrupts, a shutdown). */
   signal?: AbortSignal;
+  /** Functions the model may call. */
+  tools?: readonly ToolSpec[];
+  /** `none`: tools are described (the history has tool calls) but the model must answer in words. */
+  toolChoice?: 'auto' | 'none';
+  /** Upper bound on the completion's tokens. */
+  maxTokens?: number;
+}
+
+/** One step of a streamed answer: words as they come, then, at most once, the tool calls it ends with. */
+export type LlmDelta = { type: 'text'; text: string } | { type: 'tool_calls'; calls: ToolCall[] };
+
+/** A whole answer: its words and the tool calls it ends with (none for a plain answer). */
+export interface LlmTurn {
+  text: string;
+  toolCalls: ToolCall[];
 }
 
 /**
@@ -72,13 +102,24 @@ export class LlmClient {
 
   /** One completion; resolves to its text ('' when the model sent none). */
   async complete(req: ChatRequest): Promise<string> {
+    return (await this.completeTurn(req)).text;
+  }
+
+  /** One completion with the tool calls it asks for. */
+  async completeTurn(req: ChatRequest): Promise<LlmTurn> {
     const openai = this.client();
     try {
       const completion = await openai.chat.completions.create(
-        { model: this.modelFor(req.model), messages: req.messages },
+        { ...this.body(req), stream: false },
         { signal: req.signal },
       );
-      return completion.choices[0]?.message?.content ?? '';
+      const message = completion.choices[0]?.message;
+      const toolCalls: ToolCall[] = [];
+      for (const c of message?.tool_calls ?? []) {
+        if (c.type === 'function')
+          toolCalls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments });
+      }
+      return { text: message?.content ?? '', toolCalls };
     } catch (err) {
       throw LlmError.from(err, req.signal);
     }
@@ -92,23 +133,81 @@ export class LlmClient {
    * (the SDK's behaviour), so a caller that aborts checks its own reason.
    */
   async *stream(req: ChatRequest): AsyncGenerator<string, void, undefined> {
+    for await (const delta of this.streamTurn(req)) if (delta.type === 'text') yield delta.text;
+  }
+
+  /**
+   * `stream` with tools: text deltas as they come, then one `tool_calls`
+   * step when the answer ends asking for tools. Tool calls arrive in pieces
+   * (per call an index, then its id and name, then its arguments a fragment
+   * at a time); they are put together by index and given once, whole.
+   */
+  async *streamTurn(req: ChatRequest): AsyncGenerator<LlmDelta, void, undefined> {
     const openai = this.client();
+    const calls = new Map<number, ToolCall>();
     try {
       const stream = await openai.chat.completions.create(
-        { model: this.modelFor(req.model), messages: req.messages, stream: true },
+        { ...this.body(req), stream: true },
         { signal: req.signal },
       );
       for await (const chunk of stream) {
-        const delta = chunk.choices[0]?.delta?.content;
-        if (delta) yield delta;
+        const delta = chunk.choices[0]?.delta;
+        if (delta?.content) yield { type: 'text', text: delta.content };
+        for (const piece of delta?.tool_calls ?? []) {
+          const call = calls.get(piece.index) ?? { id: '', name: '', arguments: '' };
+          if (piece.id) call.id = piece.id;
+          if (piece.function?.name) call.name += piece.function.name;
+          if (piece.function?.arguments) call.arguments += piece.function.arguments;
+          calls.set(piece.index, call);
+        }
       }
     } catch (err) {
       throw LlmError.from(err, req.signal);
     }
+    if (calls.size > 0) {
+      const whole = [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);
+      yield { type: 'tool_calls', calls: whole.filter((c) => c.name !== '') };
+    }
+  }
+
+  /** The request body shared by both ways of asking. */
+  private body(req: ChatRequest) {
+    const tools = req.tools && req.tools.length > 0 ? req.tools : undefined;
+    return {
+      model: this.modelFor(req.model),
+      messages: req.messages.map(toOpenAi),
+      ...(tools
+        ? {
+            tools: tools.map((t) => ({
+              type: 'function' as const,
+              function: { name: t.name, description: t.description, parameters: t.parameters },
+            })),
+            tool_choice: req.toolChoice ?? 'auto',
+          }
+        : {}),
+      ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
+    };
   }
 
   private client(): OpenAI {
     if (!this.openai) throw new LlmError('No LLM is configured (LLM_BASE_URL is not set)', undefined, false);
     return this.openai;
   }
+}
+
+/** Our message as the SDK takes it (tool calls as `function` calls). */
+function toOpenAi(m: ChatMessage): OpenAI.Chat.Completions.ChatCompletionMessageParam {
+  if (m.role === 'assistant' && m.tool_calls && m.tool_calls.length > 0) {
+    return {
+      role: 'assistant',
+      content: m.content,
+      tool_calls: m.tool_calls.map((c) => ({
+        id: c.id,
+        type: 'function' as const,
+        function: { name: c.name, arguments: c.arguments },
+      })),
+    };
+  }
+  if (m.role === 'assistant') return { role: 'assistant', content: m.content ?? '' };
+  return m;
 }

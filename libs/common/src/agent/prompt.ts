@@ -9,12 +9,15 @@
  * 3. CALLER HISTORY: earlier calls and texts between this caller and this
  *    number, dated, bounded, newest last (SMS also sends its own thread as
  *    chat turns; a call's own turns are chat turns too);
- * 4. channel notes (`sms`: none, as before voice existed; `voice`: speech).
+ * 4. channel notes (`sms`: none, as before voice existed; `voice`: speech);
+ * 5. ACTIONS: what the agent can do beyond talking (text the caller during a
+ *    call, look up and book the number's calendar), only when offered.
  */
 
 export const BUSINESS_PROFILE_HEADING = 'BUSINESS PROFILE';
 export const CALLER_HISTORY_HEADING = 'CALLER HISTORY';
 export const VOICE_NOTES_HEADING = 'VOICE CALL';
+export const ACTIONS_HEADING = 'ACTIONS';
 
 import type { CallHistoryEntry, TextHistoryEntry } from '../contracts/voice';
 
@@ -34,10 +37,22 @@ export const CALLER_HISTORY_LIMITS = {
   entryChars: 400,
 };
 
-/** One utterance of a conversation: the caller's or the agent's. */
+/**
+ * One utterance of a conversation: the caller's or the agent's; or a `note`
+ * from the engine to the agent (what became of an action it asked for),
+ * sent to the model as a system message in its place and never shown.
+ */
 export interface AgentTurn {
-  from: 'caller' | 'agent';
+  from: 'caller' | 'agent' | 'note';
   text: string;
+}
+
+/** What the agent can do in this conversation beyond talking; each is described in ACTIONS. */
+export interface AgentActions {
+  /** Voice: the agent can text the caller mid-call (the `send_sms` tool or `[SEND_SMS: text]`). */
+  sms?: boolean;
+  /** The number has a calendar: `check_availability` and `book_appointment` are offered. */
+  calendar?: { timeZone: string; now: Date };
 }
 
 export interface PromptInput {
@@ -48,6 +63,7 @@ export interface PromptInput {
   channel: AgentChannel;
   /** Earlier calls and texts with this caller, written into the prompt. */
   callerHistory?: CallerHistory;
+  actions?: AgentActions;
 }
 
 const CHANNEL_NOTES: Record<AgentChannel, string | null> = {
@@ -129,7 +145,55 @@ export function composeSystemPrompt(input: PromptInput): string {
   if (history) sections.push(history);
   const notes = CHANNEL_NOTES[input.channel];
   if (notes) sections.push(notes);
+  const actions = input.actions && actionsSection(input.actions);
+  if (actions) sections.push(actions);
   return appendSections(input.agentPrompt, sections);
+}
+
+/** ACTIONS: how to text the caller during a call and how to use the calendar; null when neither is offered. */
+export function actionsSection(actions: AgentActions): string | null {
+  const lines: string[] = [];
+  if (actions.sms) {
+    lines.push(
+      'You can text the caller during this call: call the send_sms tool with the text, or write [SEND_SMS: the text] in your answer (it is sent by SMS, never read aloud).',
+      'Use it for links, addresses and confirmations the caller should keep, then tell them you have sent it.',
+    );
+  }
+  if (actions.calendar) {
+    const { timeZone, now } = actions.calendar;
+    lines.push(
+      `You can book appointments in this business's calendar. Its time zone is ${timeZone}; it is now ${localNow(now, timeZone)} there.`,
+      'Call check_availability (dates as YYYY-MM-DD) before offering times, and offer only times it returns.',
+      "To book: get the caller's name (and email if they will give it), confirm the time, then call book_appointment with the slot's start exactly as check_availability gave it.",
+      'When a tool says a time is taken or something failed, tell the caller what it says in your own words.',
+    );
+  }
+  return lines.length === 0 ? null : [ACTIONS_HEADING, ...lines].join('\n');
+}
+
+/** `Tuesday 1 December 2026, 19:55`, in `timeZone` (UTC when the zone is unknown). */
+function localNow(now: Date, timeZone: string): string {
+  const fmt = (tz: string) =>
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: tz,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(now);
+  // Node's en-GB says `Tuesday, 1 December 2026 at 19:55`.
+  const said = (tz: string) =>
+    fmt(tz)
+      .replace(/^(\w+),/, '$1')
+      .replace(' at ', ', ');
+  try {
+    return said(timeZone);
+  } catch {
+    return `${said('UTC')} UTC`;
+  }
 }
 
 /**

@@ -35,7 +35,17 @@ export interface Config {
   calcom: { apiBaseUrl: string; timeoutMs: number };
   /** `kid:base64key` pairs, comma separated; the first encrypts, all decrypt. */
   credentialsEncryptionKeys: { id: string; key: Buffer }[];
-  llm: { baseUrl?: string; apiKey?: string; model?: string; timeoutMs: number; maxRetries: number };
+  llm: {
+    baseUrl?: string;
+    apiKey?: string;
+    model?: string;
+    timeoutMs: number;
+    maxRetries: number;
+    /** Tool rounds one agent turn may take (`AGENT_TOOL_MAX_ROUNDS`); then it must answer in words. */
+    toolMaxRounds: number;
+    /** Time one agent turn's tools may take in all (`AGENT_TOOL_MAX_MS`); a tool still running then is answered as timed out. */
+    toolMaxMs: number;
+  };
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -143,6 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
       model: r.optional('LLM_MODEL'),
       timeoutMs: r.int('LLM_TIMEOUT_MS', 20000, 100, 300_000),
       maxRetries: r.int('LLM_MAX_RETRIES', 2, 0, 10),
+      toolMaxRounds: r.int('AGENT_TOOL_MAX_ROUNDS', 3, 1, 10),
+      toolMaxMs: r.int('AGENT_TOOL_MAX_MS', 10_000, 500, 60_000),
     },
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
