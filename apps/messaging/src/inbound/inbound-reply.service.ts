@@ -1,12 +1,14 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { AppError, ResolvedNumber } from '@nixflex/common';
-import { AgentReplyGenerator, AgentTurn } from '@nixflex/common/agent';
+import { AppError, BrokerClient, ResolvedNumber } from '@nixflex/common';
+import { AgentReplyGenerator, AgentReplyRequest, AgentTurn } from '@nixflex/common/agent';
+import { calendarTools } from '@nixflex/common/calendar-tools';
 import { CallerHistoryClient } from '@nixflex/common/history';
 import { SmsSendService } from '../sms/accept/send.service';
 import { ConversationRepository } from './conversation.repository';
 import { InboundEvents } from './inbound-events';
 import { InboundRepliesRepository } from './inbound-replies.repository';
 import { clampReply, helpText } from './keywords';
+import { numberedCalls } from './numbered-calls';
 
 /** Earlier messages of the conversation the agent is shown. */
 const HISTORY_LIMIT = 20;
@@ -15,6 +17,12 @@ const CALLS_LIMIT = 5;
 /** A reply claim older than this with no outcome is taken over by a redelivery. */
 const CLAIM_LEASE_SECONDS = 120;
 const REASON_MAX = 500;
+/**
+ * How long one calendar tool may wait for numbers (which gives Cal.com 4 s,
+ * CALCOM_TIMEOUT_MS's default); the whole tool loop is bounded anyway by
+ * AGENT_TOOL_MAX_MS. No answer = a result the agent can say, never no reply.
+ */
+const CALENDAR_TOOL_TIMEOUT_MS = 5000;
 
 /** A stored inbound message whose reply is registered and still to be sent. */
 export interface OwedReply {
@@ -48,6 +56,7 @@ export class InboundReplyService implements OnModuleInit {
     private readonly events: InboundEvents,
     private readonly sender: SmsSendService,
     private readonly callerHistory: CallerHistoryClient,
+    private readonly broker: BrokerClient,
   ) {}
 
   onModuleInit(): void {
@@ -132,7 +141,34 @@ export class InboundReplyService implements OnModuleInit {
       })),
       { from: 'caller', text: owed.body },
     ];
-    return clampReply(await this.agent.reply({ number, channel: 'sms', turns, callerHistory: { calls } }));
+    const req: AgentReplyRequest = { number, channel: 'sms', turns, callerHistory: { calls } };
+    const calendar = number.calendar;
+    if (!calendar) return clampReply(await this.agent.reply(req));
+    // The number has a calendar: the agent may look up slots and book, for
+    // the texter, in answer to this message. The booking key comes from this
+    // inbound message and the call's place in this reply (not the model's
+    // random tool-call id), so a reply redone after a crash asks numbers
+    // again under the same key and books once.
+    const tools = numberedCalls(
+      calendarTools(
+        this.broker,
+        {
+          account_id: number.account_id,
+          phone_number: number.phone_number,
+          contact: owed.from,
+          time_zone: calendar.time_zone,
+          source: { message_id: owed.inboundId },
+          keyPrefix: `sms:${owed.inboundId}`,
+        },
+        { timeoutMs: CALENDAR_TOOL_TIMEOUT_MS },
+      ),
+    );
+    const { text } = await this.agent.replyWithTools({
+      ...req,
+      tools,
+      actions: { calendar: { timeZone: calendar.time_zone, now: new Date() } },
+    });
+    return clampReply(text);
   }
 
   /** Records the outcome; a failure or skip is shown on the inbound message (error_code/error_message). */

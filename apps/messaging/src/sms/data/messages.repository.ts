@@ -35,6 +35,7 @@ export interface ListFilter {
   fromNumber?: string;
   toNumber?: string;
   status?: string;
+  callId?: string;
   cursor?: string;
   limit?: number;
 }
@@ -52,6 +53,7 @@ export interface QueuedOutbound {
   encoding: string;
   estimatedCost: unknown;
   inReplyTo: string | null;
+  callId: string | null;
   statusRank: number;
   at: Date;
 }
@@ -208,6 +210,7 @@ export class MessagesRepository extends TransactionalRepository {
       encoding: '$11',
       estimatedCost: '$12::jsonb',
       inReplyTo: '$13',
+      callId: '$18',
       status: `'queued'`,
       statusRank: '$14',
       statusChangedAt: '$6',
@@ -351,6 +354,7 @@ export class MessagesRepository extends TransactionalRepository {
         event.id,
         event.routing_key,
         event.payload,
+        row.callId,
       ],
     );
     return rows.length === 1;
@@ -635,6 +639,7 @@ export class MessagesRepository extends TransactionalRepository {
     if (f.fromNumber !== undefined) qb.andWhere('m.from_number = :from', { from: f.fromNumber });
     if (f.toNumber !== undefined) qb.andWhere('m.to_number = :to', { to: f.toNumber });
     if (f.status !== undefined) qb.andWhere('m.status = :status', { status: f.status });
+    if (f.callId !== undefined) qb.andWhere('m.call_id = :call', { call: f.callId });
     return keysetPage(qb, 'm', f);
   }
 }
