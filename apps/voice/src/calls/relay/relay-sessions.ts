@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ResolvedNumber, config } from '@nixflex/common';
+import { BrokerClient, ResolvedNumber, config } from '@nixflex/common';
 import { AgentReplyGenerator } from '@nixflex/common/agent';
 import { CallerHistoryClient } from '@nixflex/common/history';
 import WebSocket from 'ws';
+import { CallSms } from '../actions/call-sms';
 import type { Call } from '../data/call.entities';
 import { CallsRepository } from '../data/calls.repository';
 import { CallerHistoryService } from '../history/caller-history.service';
@@ -30,6 +31,7 @@ export class RelaySessions {
     generator: AgentReplyGenerator,
     historyClient: CallerHistoryClient,
     localHistory: CallerHistoryService,
+    broker: BrokerClient,
   ) {
     this.deps = {
       calls,
@@ -38,6 +40,8 @@ export class RelaySessions {
       historyClient,
       localHistory,
       settings: config().voice,
+      sms: new CallSms(broker),
+      calendar: () => null,
       logger: this.logger,
       onGone: (s) => {
         if (this.live.get(s.call.id) === s) this.live.delete(s.call.id);
