@@ -2,8 +2,9 @@
 /**
  * `npm start`: build if needed, check the configuration and that Postgres and
  * RabbitMQ answer, create the database if it does not exist, migrate, then run
- * the five services as separate processes, plus the Twilio sandbox and the
- * stub LLM while the configuration points at them (the local default). Logs are
+ * the five services as separate processes, plus the Twilio sandbox, the stub
+ * LLM and the Cal.com sandbox while the configuration points at them (the
+ * local default). Logs are
  * prefixed with the process name; Ctrl-C stops everything.
  *
  * A problem found before the services start (bad environment, Postgres or
@@ -33,12 +34,14 @@ step([path.join(__dirname, 'ensure-built.js')], process.env);
 
 const sandboxPort = process.env.SANDBOX_PORT || '4010';
 const llmPort = process.env.LLM_STUB_PORT || '4020';
+const calcomPort = process.env.CALCOM_SANDBOX_PORT || '4030';
 const env = {
   ...process.env,
   TWILIO_API_BASE_URL: process.env.TWILIO_API_BASE_URL || `http://127.0.0.1:${sandboxPort}`,
   LLM_BASE_URL: process.env.LLM_BASE_URL ?? `http://127.0.0.1:${llmPort}/v1`,
   LLM_API_KEY: process.env.LLM_API_KEY || 'local-stub',
   LLM_MODEL: process.env.LLM_MODEL || 'stub-model',
+  CALCOM_API_BASE_URL: process.env.CALCOM_API_BASE_URL || `http://127.0.0.1:${calcomPort}`,
 };
 
 const ENTRY = require('./processes.json');
@@ -55,6 +58,7 @@ const names = only
   : [
       ...(isLocal(env.TWILIO_API_BASE_URL) ? ['sandbox'] : []),
       ...(isLocal(env.LLM_BASE_URL) ? ['llm-stub'] : []),
+      ...(isLocal(env.CALCOM_API_BASE_URL) ? ['calcom-sandbox'] : []),
       'numbers',
       'messaging',
       'webhooks',

@@ -40,7 +40,7 @@ describe('docker-compose.yml stays in step with npm start', () => {
 
   it('binds Postgres, RabbitMQ, its management UI and the test doubles to 127.0.0.1 on the host', () => {
     const published = (name: string): string[] => compose.services[name].ports ?? [];
-    for (const name of [...INFRASTRUCTURE, 'sandbox', 'llm-stub']) {
+    for (const name of [...INFRASTRUCTURE, 'sandbox', 'llm-stub', 'calcom-sandbox']) {
       expect(published(name).length).toBeGreaterThan(0);
       for (const port of published(name)) expect(String(port)).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     }

@@ -99,6 +99,7 @@ describe('the Docker image, built without Docker', () => {
       voice: await freePort(),
       sandbox: await freePort(),
       llm: await freePort(),
+      calcom: await freePort(),
     };
     // compose's own environment, with hosts and ports of this machine.
     const serviceEnv: Record<string, string> = {
@@ -115,6 +116,7 @@ describe('the Docker image, built without Docker', () => {
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
       TWILIO_API_BASE_URL: `http://127.0.0.1:${ports.sandbox}`,
       LLM_BASE_URL: `http://127.0.0.1:${ports.llm}/v1`,
+      CALCOM_API_BASE_URL: `http://127.0.0.1:${ports.calcom}`,
     };
     const envOf = (name: string): Record<string, string> => ({
       PATH: process.env.PATH ?? '',
@@ -123,7 +125,9 @@ describe('the Docker image, built without Docker', () => {
         ? { SANDBOX_PORT: String(ports.sandbox), SANDBOX_HOST: '127.0.0.1' }
         : name === 'llm-stub'
           ? { LLM_STUB_PORT: String(ports.llm), LLM_STUB_HOST: '127.0.0.1' }
-          : serviceEnv),
+          : name === 'calcom-sandbox'
+            ? { CALCOM_SANDBOX_PORT: String(ports.calcom), CALCOM_SANDBOX_HOST: '127.0.0.1' }
+            : serviceEnv),
     });
     const logFile = path.join(tmp, 'cluster.log');
     const procs: ChildProcess[] = [];

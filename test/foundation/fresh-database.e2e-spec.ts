@@ -94,6 +94,7 @@ describe('npm start on a database that does not exist', () => {
       voice: await freePort(),
       sandbox: await freePort(),
       llm: await freePort(),
+      calcom: await freePort(),
     };
     let out = '';
     let child: ChildProcess | undefined;
@@ -112,6 +113,7 @@ describe('npm start on a database that does not exist', () => {
           PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
           SANDBOX_PORT: String(ports.sandbox),
           LLM_STUB_PORT: String(ports.llm),
+          CALCOM_SANDBOX_PORT: String(ports.calcom),
         }),
       });
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

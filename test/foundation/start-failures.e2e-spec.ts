@@ -37,6 +37,7 @@ async function baseEnv(extra: Record<string, string> = {}): Promise<Record<strin
     VOICE_PORT: String(await freePort()),
     SANDBOX_PORT: String(await freePort()),
     LLM_STUB_PORT: String(await freePort()),
+    CALCOM_SANDBOX_PORT: String(await freePort()),
     ...extra,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Boots a whole, isolated Nixflex stack for one test file: its own database
  * (cloned from the run's migrated template), its own broker namespace, free
- * ports, the Twilio sandbox and the stub LLM, and the five compiled services
+ * ports, the Twilio sandbox, the stub LLM and the Cal.com sandbox, and the
+ * five compiled services
  * as separate processes - the same binaries `npm start` runs.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -15,7 +16,8 @@ import { Client } from 'pg';
 import PROCESSES from '../../scripts/processes.json';
 import { ROOT, adminQuery, databaseUrl, rabbitmqUrl, templateDatabase } from './infra';
 
-export type ProcessName = 'gateway' | 'numbers' | 'messaging' | 'webhooks' | 'voice' | 'sandbox' | 'llm-stub';
+export type ProcessName =
+  'gateway' | 'numbers' | 'messaging' | 'webhooks' | 'voice' | 'sandbox' | 'llm-stub' | 'calcom-sandbox';
 
 const ENTRY: Record<ProcessName, string> = PROCESSES;
 
@@ -88,7 +90,7 @@ export class Stack {
     readonly id: string,
     readonly dbName: string,
     readonly env: Record<string, string>,
-    readonly ports: Record<'gateway' | 'webhooks' | 'voice' | 'sandbox' | 'llm', number>,
+    readonly ports: Record<'gateway' | 'webhooks' | 'voice' | 'sandbox' | 'llm' | 'calcom', number>,
   ) {
     this.logFile = path.join(os.tmpdir(), `nixflex-stack-${id}.log`);
   }
@@ -108,6 +110,10 @@ export class Stack {
   get llmUrl(): string {
     return `http://127.0.0.1:${this.ports.llm}`;
   }
+  /** The Cal.com sandbox (tools/calcom-sandbox), CALCOM_API_BASE_URL of every service. */
+  get calcomUrl(): string {
+    return `http://127.0.0.1:${this.ports.calcom}`;
+  }
   get databaseUrl(): string {
     return this.env.DATABASE_URL;
   }
@@ -125,6 +131,7 @@ export class Stack {
       voice: await freePort(),
       sandbox: await freePort(),
       llm: await freePort(),
+      calcom: await freePort(),
     };
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -145,6 +152,8 @@ export class Stack {
       LLM_BASE_URL: `http://127.0.0.1:${ports.llm}/v1`,
       LLM_API_KEY: 'test-key',
       LLM_MODEL: 'stub-model',
+      CALCOM_API_BASE_URL: `http://127.0.0.1:${ports.calcom}`,
+      CALCOM_SANDBOX_PORT: String(ports.calcom),
       ALLOW_LOOPBACK_WEBHOOKS: 'true',
       ...opts.env,
     };
@@ -152,7 +161,9 @@ export class Stack {
     try {
       stack.spawn('sandbox');
       stack.spawn('llm-stub');
+      stack.spawn('calcom-sandbox');
       await stack.waitHttp(`${stack.sandboxUrl}/__admin/health`);
+      await stack.waitHttp(`${stack.calcomUrl}/__admin/health`);
       await stack.waitHttp(`${stack.llmUrl}/__admin/requests`);
       for (const svc of SERVICE_NAMES) stack.spawn(svc);
       await stack.waitHealthy();

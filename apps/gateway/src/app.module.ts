@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
+import { BookingsModule } from './bookings/bookings.module';
 import { AUTH_ENTITIES } from './auth/entities';
 import { CallsModule } from './calls/calls.module';
 import { CustomerWebhooksModule } from './customer-webhooks/customer-webhooks.module';
@@ -18,6 +19,7 @@ import { SmsModule } from './sms/sms.module';
     SmsModule,
     CallsModule,
     CustomerWebhooksModule,
+    BookingsModule,
   ],
   controllers: [HealthController],
 })

@@ -7,6 +7,7 @@ import {
   MessagingCommands,
   MessagingEvents,
   Page,
+  SendCallSmsCommand,
   SendSmsCommand,
   SmsAcceptedDto,
   SmsDetailDto,
@@ -32,6 +33,11 @@ export class SmsHandler {
   @MessagePattern(MessagingCommands.smsSend)
   send(@Payload() cmd: SendSmsCommand): Promise<SmsAcceptedDto> {
     return this.sender.accept(cmd);
+  }
+
+  @MessagePattern(MessagingCommands.callSmsSend)
+  sendForCall(@Payload() cmd: SendCallSmsCommand): Promise<SmsAcceptedDto> {
+    return this.sender.acceptCall(cmd);
   }
 
   @MessagePattern(MessagingCommands.smsGet)

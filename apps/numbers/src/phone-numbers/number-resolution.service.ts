@@ -37,7 +37,11 @@ export class NumberResolutionService {
       post_call_sms_template: agent.postCallSmsTemplate,
       calendar:
         n.calendarEventTypeId && n.calendarApiKeySealed
-          ? { event_type_id: n.calendarEventTypeId, api_key_sealed: n.calendarApiKeySealed }
+          ? {
+              event_type_id: n.calendarEventTypeId,
+              api_key_sealed: n.calendarApiKeySealed,
+              time_zone: n.calendarTimeZone,
+            }
           : null,
       twilio_account_sid: n.twilioAccountSid,
       twilio_auth_token_sealed: n.twilioAuthTokenSealed,

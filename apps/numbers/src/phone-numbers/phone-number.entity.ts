@@ -64,6 +64,10 @@ export class PhoneNumber {
   @Column('text', { name: 'calendar_api_key_sealed', nullable: true })
   calendarApiKeySealed: string | null;
 
+  /** IANA time zone the agent speaks this calendar's times in. */
+  @Column('text', { name: 'calendar_time_zone', default: 'Europe/London' })
+  calendarTimeZone: string;
+
   @Column('jsonb', { name: 'previous_webhooks', nullable: true })
   previousWebhooks: WebhookSet | null;
 

@@ -13,7 +13,9 @@ export function toPhoneNumberDto(n: PhoneNumber): PhoneNumberDto {
     custom_prompt: n.customPrompt,
     voice: n.voice,
     webhook_url: n.webhookUrl,
-    calendar: n.calendarEventTypeId ? { event_type_id: n.calendarEventTypeId } : null,
+    calendar: n.calendarEventTypeId
+      ? { event_type_id: n.calendarEventTypeId, time_zone: n.calendarTimeZone }
+      : null,
     welcome_greeting: n.welcomeGreeting,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),

@@ -8,5 +8,6 @@ import { TwilioNumbers } from './twilio-numbers';
 @Module({
   providers: [PhoneNumbersRepository, PhoneNumbersService, NumberResolutionService, TwilioNumbers],
   controllers: [PhoneNumbersHandler],
+  exports: [PhoneNumbersRepository],
 })
 export class PhoneNumbersModule {}

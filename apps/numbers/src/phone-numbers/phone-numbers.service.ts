@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   AppError,
+  DEFAULT_CALENDAR_TIME_ZONE,
   DeleteNumberCommand,
   DeleteNumberResult,
   ImportNumberCommand,
@@ -99,6 +100,7 @@ export class PhoneNumbersService {
       welcomeGreeting,
       calendarEventTypeId: cmd.calendar ? cmd.calendar.event_type_id : null,
       calendarApiKeySealed: cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null,
+      calendarTimeZone: cmd.calendar?.time_zone ?? DEFAULT_CALENDAR_TIME_ZONE,
       previousWebhooks: found.webhooks,
     });
 
@@ -177,6 +179,7 @@ export class PhoneNumbersService {
       if (cmd.calendar !== undefined) {
         n.calendarEventTypeId = cmd.calendar ? cmd.calendar.event_type_id : null;
         n.calendarApiKeySealed = cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null;
+        n.calendarTimeZone = cmd.calendar?.time_zone ?? DEFAULT_CALENDAR_TIME_ZONE;
       }
       const saved = await this.repo.save(m, n);
       await this.announce(m, saved, 'updated');

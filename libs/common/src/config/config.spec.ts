@@ -27,6 +27,15 @@ describe('loadConfig', () => {
     );
   });
 
+  it("talks to Cal.com's API with a 4 s timeout unless CALCOM_* say otherwise", () => {
+    expect(loadConfig({}).calcom).toEqual({ apiBaseUrl: 'https://api.cal.com', timeoutMs: 4000 });
+    expect(
+      loadConfig({ CALCOM_API_BASE_URL: 'http://127.0.0.1:4030', CALCOM_TIMEOUT_MS: '1500' }).calcom,
+    ).toEqual({ apiBaseUrl: 'http://127.0.0.1:4030', timeoutMs: 1500 });
+    expect(() => loadConfig({ CALCOM_API_BASE_URL: 'ftp://cal' })).toThrow(/CALCOM_API_BASE_URL/);
+    expect(() => loadConfig({ CALCOM_TIMEOUT_MS: '5' })).toThrow(/CALCOM_TIMEOUT_MS/);
+  });
+
   it('sweeps calls whose end never came after VOICE_SWEEP_AFTER_MS (a minute by default)', () => {
     expect(loadConfig({}).voice.sweepAfterMs).toBe(60_000);
     expect(loadConfig({ VOICE_SWEEP_AFTER_MS: '1000' }).voice.sweepAfterMs).toBe(1000);

@@ -31,6 +31,8 @@ export interface Config {
   publicVoiceBaseUrl: string;
   voice: VoiceSettings;
   twilioApiBaseUrl: string;
+  /** Cal.com's API (`CALCOM_API_BASE_URL`, a sandbox locally) and how long one request may take. */
+  calcom: { apiBaseUrl: string; timeoutMs: number };
   /** `kid:base64key` pairs, comma separated; the first encrypts, all decrypt. */
   credentialsEncryptionKeys: { id: string; key: Buffer }[];
   llm: {
@@ -140,6 +142,10 @@ export function loadConfig(env: Env = process.env): Config {
       sweepAfterMs: r.int('VOICE_SWEEP_AFTER_MS', 60_000, 500, 24 * 3600_000),
     },
     twilioApiBaseUrl: r.url('TWILIO_API_BASE_URL', 'https://api.twilio.com', ['http:', 'https:']),
+    calcom: {
+      apiBaseUrl: r.url('CALCOM_API_BASE_URL', 'https://api.cal.com', ['http:', 'https:']),
+      timeoutMs: r.int('CALCOM_TIMEOUT_MS', 4000, 100, 60_000),
+    },
     credentialsEncryptionKeys: parseKeys(rawKey, r),
     llm: {
       baseUrl: r.url('LLM_BASE_URL', undefined, ['http:', 'https:']) || undefined,

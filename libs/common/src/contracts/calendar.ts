@@ -29,7 +29,8 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
  * - `calendar_auth_failed`: Cal.com refused the number's API key (401/403);
  * - `calendar_rate_limited`: Cal.com answered 429;
  * - `calendar_unavailable`: Cal.com failed (5xx, connection refused);
- * - `calendar_timeout`: Cal.com did not answer in time.
+ * - `calendar_timeout`: Cal.com did not answer in time;
+ * - `email_required`: the event type needs the attendee's email (ask for one).
  */
 export const CALENDAR_ERROR_CODES = [
   'calendar_not_configured',
@@ -39,6 +40,7 @@ export const CALENDAR_ERROR_CODES = [
   'calendar_rate_limited',
   'calendar_unavailable',
   'calendar_timeout',
+  'email_required',
 ] as const;
 export type CalendarErrorCode = (typeof CALENDAR_ERROR_CODES)[number];
 

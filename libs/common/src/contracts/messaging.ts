@@ -8,6 +8,7 @@ import { ID_PATTERNS } from '../ids';
 import type { CostEstimate, SmsEncoding, SmsStatus, SmsWarning } from '../sms';
 import { SMS_STATUSES } from '../sms/status';
 import { IsAccountId } from './account-id';
+import { BookingDto } from './calendar';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
 import type { CallerHistoryQuery, TextHistoryEntry } from './voice';
@@ -98,6 +99,15 @@ export class ListSmsQuery extends PageQuery {
   @IsOptional()
   @IsIn(SMS_STATUSES)
   status?: SmsStatus;
+
+  @ApiPropertyOptional({
+    maxLength: 64,
+    description: 'Only the messages of this call (sent during or after it)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  call_id?: string;
 }
 
 export class ListSmsCommand extends ListSmsQuery {
@@ -106,6 +116,10 @@ export class ListSmsCommand extends ListSmsQuery {
 }
 
 const ENCODINGS: SmsEncoding[] = ['GSM-7', 'UCS-2'];
+
+/** How a message came to be: an outbound one's sender, or `twilio_inbound` for a received one. */
+export const SMS_SOURCES = ['api', 'agent_reply', 'in_call', 'post_call', 'twilio_inbound'] as const;
+export type SmsSource = (typeof SMS_SOURCES)[number];
 
 /** The OpenAPI class of `CostEstimate`: Twilio bills per segment at the customer's own rates. */
 export class CostEstimateDto implements CostEstimate {
@@ -224,6 +238,21 @@ export class SmsDto {
   })
   in_reply_to: string | null;
 
+  @ApiProperty({
+    enum: SMS_SOURCES,
+    enumName: 'SmsSource',
+    description:
+      'How it came to be: `api` (POST /v1/sms), `agent_reply` (the agent answering a text), `in_call` (the agent during a call), `post_call` (the post-call template), `twilio_inbound` (received)',
+  })
+  source: SmsSource;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'For `in_call` and `post_call`: the call that asked for it',
+  })
+  call_id: string | null;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -258,6 +287,13 @@ export class SmsDetailDto extends SmsDto {
       'Messages between this number and this recipient, both directions, from this one on, oldest first',
   })
   conversation: SmsDto[];
+
+  @ApiProperty({
+    type: () => [BookingDto],
+    description:
+      'Bookings the agent made with this recipient on this number, in calls or texts, newest first (empty when the bookings could not be read in time)',
+  })
+  bookings: BookingDto[];
 }
 
 /** Wakes the sender for one stored message; the row, not the event, is the truth. */

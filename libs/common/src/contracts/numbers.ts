@@ -14,7 +14,9 @@ import {
   Matches,
   MaxLength,
   ValidateNested,
+  ValidateBy,
 } from 'class-validator';
+import { isTimeZone } from '../calcom/time';
 import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
@@ -250,6 +252,9 @@ const NUMBER_WEBHOOK_URL_DOC = {
   description: 'http(s) URL for this number\'s customer webhooks, else the agent\'s; null or "" clears it',
 } as const;
 
+/** A number's calendar time zone when none is given. */
+export const DEFAULT_CALENDAR_TIME_ZONE = 'Europe/London';
+
 /** A Cal.com calendar for one number: its API key (stored sealed, never returned) and event type. */
 export class CalendarInput {
   @ApiProperty({
@@ -265,6 +270,21 @@ export class CalendarInput {
   @IsString()
   @Matches(/^[0-9A-Za-z_-]{1,64}$/, { message: 'event_type_id must be a Cal.com event type id' })
   event_type_id: string;
+
+  @ApiPropertyOptional({
+    example: 'Europe/London',
+    default: DEFAULT_CALENDAR_TIME_ZONE,
+    description: 'IANA time zone the agent speaks and reads times in (bookings are made in UTC)',
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'isIanaTimeZone',
+    validator: {
+      validate: (value: unknown) => isTimeZone(value),
+      defaultMessage: () => 'time_zone must be an IANA time zone, e.g. Europe/London',
+    },
+  })
+  time_zone?: string;
 }
 
 /** `PATCH /v1/phone-numbers/:phoneNumber`: absent = unchanged, `null` (or "") = cleared. */
@@ -409,6 +429,9 @@ export class ResolveNumberCommand {
 export class CalendarDto {
   @ApiProperty()
   event_type_id: string;
+
+  @ApiProperty({ example: 'Europe/London' })
+  time_zone: string;
 }
 
 /** The public form of an imported number. The Twilio auth token and Cal.com key never appear. */
@@ -543,7 +566,7 @@ export interface ResolvedNumber {
   webhook_url: string | null;
   llm_model: string | null;
   post_call_sms_template: string | null;
-  calendar: { event_type_id: string; api_key_sealed: string } | null;
+  calendar: { event_type_id: string; api_key_sealed: string; time_zone: string } | null;
   twilio_account_sid: string;
   twilio_auth_token_sealed: string;
 }

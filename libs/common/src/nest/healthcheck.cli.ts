@@ -8,7 +8,7 @@
  *   and broker must be up (the gateway's 503 for a service elsewhere being
  *   down does not make the gateway container unhealthy);
  * - numbers, messaging: their health command over RabbitMQ, answered within 3 s;
- * - sandbox, llm-stub: GET /__admin/health.
+ * - sandbox, llm-stub, calcom-sandbox: GET /__admin/health.
  */
 import { Logger } from '@nestjs/common';
 import { AmqpBroker } from '../broker/amqp-broker';
@@ -67,10 +67,15 @@ async function check(name: string): Promise<string | undefined> {
     case 'messaging':
       return overBroker(SystemCommands.messagingHealth);
     case 'sandbox':
-    case 'llm-stub': {
+    case 'llm-stub':
+    case 'calcom-sandbox': {
       // The tools read their port straight from the environment (see tools/*/src/main.ts).
       const port =
-        name === 'sandbox' ? process.env.SANDBOX_PORT || '4010' : process.env.LLM_STUB_PORT || '4020';
+        name === 'sandbox'
+          ? process.env.SANDBOX_PORT || '4010'
+          : name === 'llm-stub'
+            ? process.env.LLM_STUB_PORT || '4020'
+            : process.env.CALCOM_SANDBOX_PORT || '4030';
       const { status } = await getJson(`http://127.0.0.1:${port}/__admin/health`);
       return status === 200 ? undefined : `GET /__admin/health answered ${status}`;
     }

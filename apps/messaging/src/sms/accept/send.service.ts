@@ -3,6 +3,7 @@ import {
   AppError,
   MessagingEvents,
   Outbox,
+  SendCallSmsCommand,
   SendSmsCommand,
   SmsAcceptedDto,
   newId,
@@ -17,6 +18,9 @@ import { statusRank } from '../status/status-rules';
 
 /** How long an Idempotency-Key is remembered, as Stripe does. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+
+/** Where a call's SMS keys live among the API's Idempotency-Keys (which are customers' free text). */
+const CALL_SMS_KEY_PREFIX = 'sms.call-send.v1:';
 
 /**
  * What any sender of an SMS gives: the public API, and the agent replies of
@@ -33,6 +37,8 @@ export interface OutboundSms {
   message_id?: string;
   in_reply_to?: string | null;
   source?: 'api' | 'agent_reply' | 'post_call' | 'in_call';
+  /** For `in_call` / `post_call`: the call that asked for it. */
+  call_id?: string | null;
 }
 
 /**
@@ -51,7 +57,7 @@ export class SmsSendService {
   ) {}
 
   /** `POST /v1/sms`, with Stripe's Idempotency-Key semantics. */
-  async accept(cmd: SendSmsCommand): Promise<SmsAcceptedDto> {
+  accept(cmd: SendSmsCommand): Promise<SmsAcceptedDto> {
     const sms: OutboundSms = {
       account_id: cmd.account_id,
       agent_id: cmd.agent_id,
@@ -64,7 +70,38 @@ export class SmsSendService {
     };
     const key = cmd.idempotency_key;
     if (!key) return this.send(sms);
-    const requestHash = hashRequest(cmd);
+    return this.sendIdempotent(sms, key, hashRequest([cmd.agent_id, cmd.to, cmd.from_number, cmd.message]));
+  }
+
+  /**
+   * `sms.call-send.v1`: an SMS a call asked for, through the same checks and
+   * store as the API, linked to the call. Its key lives in the API's key
+   * table under its own prefix, so a customer's Idempotency-Key can never
+   * answer for a call's SMS (or the other way round).
+   */
+  acceptCall(cmd: SendCallSmsCommand): Promise<SmsAcceptedDto> {
+    const sms: OutboundSms = {
+      account_id: cmd.account_id,
+      agent_id: cmd.agent_id,
+      from_number: cmd.from_number,
+      to: cmd.to,
+      message: cmd.message,
+      source: cmd.source,
+      call_id: cmd.call_id,
+    };
+    return this.sendIdempotent(
+      sms,
+      `${CALL_SMS_KEY_PREFIX}${cmd.idempotency_key}`,
+      hashRequest([cmd.agent_id, cmd.to, cmd.from_number, cmd.message, cmd.call_id, cmd.source]),
+    );
+  }
+
+  /**
+   * Stores `sms` once per (account, key): a repeat within the key's lifetime
+   * answers what the first did, byte for byte; the same key with another
+   * request (`requestHash`) is `idempotency_key_reused`.
+   */
+  private async sendIdempotent(sms: OutboundSms, key: string, requestHash: string): Promise<SmsAcceptedDto> {
     // Checked before the transaction (no connection held across the number
     // lookup); a refusal is raised only if this is not a replay, so a replay
     // answers as the first request did even if the number moved since.
@@ -73,13 +110,13 @@ export class SmsSendService {
       (error: unknown) => ({ error }),
     );
     const dto = await this.idempotencyKeys.transaction(async (m) => {
-      if (!(await this.idempotencyKeys.tryLock(m, cmd.account_id, key))) {
+      if (!(await this.idempotencyKeys.tryLock(m, sms.account_id, key))) {
         throw new AppError(
           'idempotency_key_in_use',
           'A request with this Idempotency-Key is still being processed; retry after it completes',
         );
       }
-      const existing = await this.idempotencyKeys.find(m, cmd.account_id, key);
+      const existing = await this.idempotencyKeys.find(m, sms.account_id, key);
       if (existing && Date.now() - existing.createdAt.getTime() < IDEMPOTENCY_TTL_MS) {
         if (existing.requestHash !== requestHash) {
           throw new AppError(
@@ -89,11 +126,11 @@ export class SmsSendService {
         }
         return existing.response as SmsAcceptedDto;
       }
-      if (existing) await this.idempotencyKeys.delete(m, cmd.account_id, key);
+      if (existing) await this.idempotencyKeys.delete(m, sms.account_id, key);
       if ('error' in checked) throw checked.error;
       const accepted = await this.store(sms, checked.ok, m);
       await this.idempotencyKeys.save(m, {
-        accountId: cmd.account_id,
+        accountId: sms.account_id,
         key,
         requestHash,
         messageId: accepted.message_id,
@@ -166,6 +203,7 @@ export class SmsSendService {
         encoding: info.encoding,
         estimatedCost: cost,
         inReplyTo: sms.in_reply_to ?? null,
+        callId: sms.call_id ?? null,
         statusRank: statusRank('queued'),
         at: now,
       },
@@ -199,7 +237,7 @@ interface Checked {
   from: string;
 }
 
-function hashRequest(cmd: SendSmsCommand): string {
-  const canonical = JSON.stringify([cmd.agent_id, cmd.to, cmd.from_number, cmd.message]);
-  return createHash('sha256').update(canonical).digest('hex');
+/** What tells two requests under one key apart: the fields of the request, in a fixed order. */
+function hashRequest(fields: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }

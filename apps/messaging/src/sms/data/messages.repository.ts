@@ -27,6 +27,7 @@ export interface ListFilter {
   fromNumber?: string;
   toNumber?: string;
   status?: string;
+  callId?: string;
   cursor?: string;
   limit?: number;
 }
@@ -44,6 +45,7 @@ export interface QueuedOutbound {
   encoding: string;
   estimatedCost: unknown;
   inReplyTo: string | null;
+  callId: string | null;
   statusRank: number;
   at: Date;
 }
@@ -160,6 +162,7 @@ export class MessagesRepository extends TransactionalRepository {
       encoding: '$11',
       estimatedCost: '$12::jsonb',
       inReplyTo: '$13',
+      callId: '$18',
       status: `'queued'`,
       statusRank: '$14',
       statusChangedAt: '$6',
@@ -293,6 +296,7 @@ export class MessagesRepository extends TransactionalRepository {
         event.id,
         event.routing_key,
         event.payload,
+        row.callId,
       ],
     );
     return rows.length === 1;
@@ -572,6 +576,7 @@ export class MessagesRepository extends TransactionalRepository {
     if (f.fromNumber !== undefined) qb.andWhere('m.from_number = :from', { from: f.fromNumber });
     if (f.toNumber !== undefined) qb.andWhere('m.to_number = :to', { to: f.toNumber });
     if (f.status !== undefined) qb.andWhere('m.status = :status', { status: f.status });
+    if (f.callId !== undefined) qb.andWhere('m.call_id = :call', { call: f.callId });
     return keysetPage(qb, 'm', f);
   }
 }

@@ -24,6 +24,7 @@ export const MESSAGE_COLUMNS = {
   encoding: 'encoding',
   estimatedCost: 'estimated_cost',
   inReplyTo: 'in_reply_to',
+  callId: 'call_id',
   status: 'status',
   statusRank: 'status_rank',
   statusChangedAt: 'status_changed_at',
@@ -127,6 +128,10 @@ export class SmsMessage {
 
   @Column('text', { name: MESSAGE_COLUMNS.inReplyTo, nullable: true })
   inReplyTo: string | null;
+
+  /** For an SMS a call asked for (`in_call`, `post_call`): that call. */
+  @Column('text', { name: MESSAGE_COLUMNS.callId, nullable: true })
+  callId: string | null;
 
   @Column('text')
   status: SmsStatus;

@@ -1,4 +1,4 @@
-import type { SmsDto, SmsStatusChange } from '@nixflex/common';
+import type { SmsDto, SmsSource, SmsStatusChange } from '@nixflex/common';
 import { SmsMessage, SmsStatusHistory } from '../data';
 
 export function toSmsDto(m: SmsMessage): SmsDto & { soft_failure_at: string | null } {
@@ -19,6 +19,8 @@ export function toSmsDto(m: SmsMessage): SmsDto & { soft_failure_at: string | nu
     encoding: m.encoding,
     estimated_cost: m.estimatedCost,
     in_reply_to: m.inReplyTo,
+    source: m.source as SmsSource,
+    call_id: m.callId,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };
