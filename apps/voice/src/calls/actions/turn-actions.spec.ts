@@ -15,17 +15,17 @@ function recordingSms(outcome: (n: number) => CallSmsOutcome) {
 }
 
 const call = { id: 'call_0123456789abcdef' } as Call;
-const flush = () => new Promise((r) => setImmediate(r));
 
 describe('TurnActions', () => {
   it('keys tags by turn and tag index, sends a text once per turn, and notes each outcome', async () => {
     const { sms, sent } = recordingSms((n) => ({ ok: true, message_id: `msg_${n}`, say: CALL_SMS_SAY.sent }));
     const notes: string[] = [];
     const acts = new TurnActions(sms, call, 3, { sms: true }, [], (n) => notes.push(n));
-    acts.tag('Your code is 1234');
-    acts.tag('12 High Street');
-    acts.tag('Your code is 1234');
-    await flush();
+    await Promise.all([
+      acts.tag('Your code is 1234'),
+      acts.tag('12 High Street'),
+      acts.tag('Your code is 1234'),
+    ]);
     expect(sent).toEqual([
       { text: 'Your code is 1234', key: `${call.id}:turn:3:sms:0` },
       { text: '12 High Street', key: `${call.id}:turn:3:sms:1` },
@@ -46,8 +46,7 @@ describe('TurnActions', () => {
     expect(acts.tools.map((t) => t.spec.name)).toEqual(['send_sms', 'check_availability']);
     const result = JSON.parse(await acts.tools[0].run({ text: ' Hi there ' }, { toolCallId: 'call_abc' }));
     expect(result).toEqual({ ok: false, error: 'recipient_opted_out', say: CALL_SMS_SAY.optedOut });
-    acts.tag('Hi there');
-    await flush();
+    await acts.tag('Hi there');
     expect(sent).toEqual([{ text: 'Hi there', key: `${call.id}:tool:call_abc` }]);
     expect(notes[0]).toContain('was not sent: The caller has opted out');
   });

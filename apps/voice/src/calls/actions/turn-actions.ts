@@ -46,10 +46,13 @@ export class TurnActions {
     this.tools = [this.sendSmsTool(), ...extraTools];
   }
 
-  /** A `[SEND_SMS: text]` that closed in the agent's words: sent at once, never awaited by the stream. */
-  tag(text: string): void {
+  /**
+   * A `[SEND_SMS: text]` that closed in the agent's words: sent at once, never
+   * awaited by the stream. Resolves once the agent's note about it is given.
+   */
+  tag(text: string): Promise<void> {
     const key = `${this.call.id}:turn:${this.turnIndex}:sms:${this.tags++}`;
-    void this.sendOnce(text, key).then((outcome) => this.onNote(tagNote(text, outcome)));
+    return this.sendOnce(text, key).then((outcome) => this.onNote(tagNote(text, outcome)));
   }
 
   private sendOnce(text: string, key: string): Promise<CallSmsOutcome> {

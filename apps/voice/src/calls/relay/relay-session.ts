@@ -27,6 +27,8 @@ export const SILENCE_GOODBYE =
 export const MAX_DURATION_GOODBYE =
   "I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye.";
 export const SHUTDOWN_GOODBYE = 'Sorry, I have to go now. Please call back in a few minutes. Goodbye.';
+/** How long a turn waits, at most, for the outcome of texts the previous turn tagged (usually settled already). */
+const TAG_OUTCOME_WAIT_MS = 1000;
 /** A turn whose only words were a `[SEND_SMS: …]` tag still tells the caller. */
 export const SENT_BY_TEXT = "I've sent that to you by text.";
 
@@ -84,6 +86,8 @@ export class RelaySession {
   private maxTimer?: NodeJS.Timeout;
   /** What came of SMS the agent asked for by tag, told to it before the caller's next turn. */
   private notes: string[] = [];
+  /** Tagged texts whose outcome the agent has not been told yet. */
+  private readonly pendingTags = new Set<Promise<void>>();
   /** Turn writes, one after another (a turn's number is one more than the last stored). */
   private persisting: Promise<void> = Promise.resolve();
 
@@ -217,9 +221,8 @@ export class RelaySession {
     this.callerActive();
     // A new prompt while the agent is still answering the last: what was sent stands as heard.
     this.cutInFlight(null);
-    // Notes are for the model only: never stored as the call's turns.
-    for (const note of this.notes.splice(0)) this.turns.push({ from: 'note', text: note });
     this.turns.push({ from: 'caller', text });
+    this.placeNotes();
     this.persist('caller', text, false);
     void this.respond();
   }
@@ -283,6 +286,12 @@ export class RelaySession {
     // Only the first prompt can find the history still loading; it waits at most the cap.
     const history = this.history ?? (this.historyReady ? await this.historyReady : undefined);
     if (this.inFlight !== turn) return;
+    if (this.pendingTags.size > 0) {
+      // The previous turn's texts are usually settled by now; if not, the model waits a moment for their outcome.
+      await withCap(Promise.all(this.pendingTags).then(noop), TAG_OUTCOME_WAIT_MS, undefined);
+      if (this.inFlight !== turn) return;
+      this.placeNotes();
+    }
     const acts = this.turnActions();
     const filter = new ActionTagFilter();
     let tagged = false;
@@ -309,7 +318,9 @@ export class RelaySession {
           const chunk = filter.push(step.text);
           for (const text of chunk.sms) {
             tagged = true;
-            acts.tag(text);
+            const noted = acts.tag(text);
+            this.pendingTags.add(noted);
+            void noted.finally(() => this.pendingTags.delete(noted));
           }
           if (chunk.text !== '') {
             this.sayToken(turn, chunk.text, afterPause);
@@ -346,6 +357,19 @@ export class RelaySession {
     this.turns.push({ from: 'agent', text: turn.sent });
     this.persist('agent', turn.sent, false);
     this.armSilence();
+  }
+
+  /**
+   * Notes that arrived (outcomes of tagged texts) go into the conversation
+   * before the caller's latest words, so the model reads them in order. They
+   * are for the model only: never stored as the call's turns.
+   */
+  private placeNotes(): void {
+    if (this.notes.length === 0) return;
+    const notes = this.notes.splice(0).map((text): AgentTurn => ({ from: 'note', text }));
+    const last = this.turns.length - 1;
+    const at = last >= 0 && this.turns[last].from === 'caller' ? last : this.turns.length;
+    this.turns.splice(at, 0, ...notes);
   }
 
   /** What the agent may do in the turn about to start (its index among the agent's turns keys its tags). */
@@ -556,3 +580,5 @@ function withCap<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
   });
   return Promise.race([work, cap]).finally(() => clearTimeout(timer));
 }
+
+function noop(): void {}
