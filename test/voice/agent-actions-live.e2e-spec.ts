@@ -9,7 +9,15 @@ import {
   placeCall,
   voiceLine,
 } from '../factories/voice';
+import { http } from '../harness/api';
 import { Stack, waitFor } from '../harness/stack';
+
+/** A Monday far enough ahead that its slots are free whatever the date today (London is on UTC then). */
+const MONDAY = '2030-01-07';
+const NINE = `${MONDAY}T09:00:00.000Z`;
+
+const calcomAdmin = (stack: Stack, method: string, path: string, body?: unknown) =>
+  http<any>(method, `${stack.calcomUrl}/__admin${path}`, body === undefined ? {} : { body });
 
 /**
  * The agent acts during a call: texts the caller (a `[SEND_SMS: …]` tag in
@@ -35,7 +43,25 @@ describe('The agent acts during a call', () => {
   afterAll(async () => {
     await stack?.stop();
   });
-  afterEach(() => llmReset(stack));
+  afterEach(async () => {
+    await llmReset(stack);
+    await calcomAdmin(stack, 'POST', '/faults', { mode: 'none' });
+  });
+
+  /** A number of the same account whose calendar is event type `eventType` with `apiKey`. */
+  const calendarLine = (eventType: string, apiKey = `cal_test_${eventType}_key`) =>
+    voiceLine(stack, {
+      account: line.account,
+      agent: line.agent,
+      number: { calendar: { api_key: apiKey, event_type_id: eventType, time_zone: 'Europe/London' } },
+    });
+
+  /** The tool results the model was given, in order, parsed. */
+  const toolResults = async (): Promise<any[]> =>
+    (await requests()).flatMap((msgs) => {
+      const last = msgs[msgs.length - 1];
+      return last.role === 'tool' ? [JSON.parse(last.content)] : [];
+    });
 
   /** The agent's spoken turns of a call report (greeting first). */
   const spoken = (report: any): string[] => report.relay.turns.map((t: any) => t.text as string);
@@ -201,4 +227,157 @@ describe('The agent acts during a call', () => {
       0,
     );
   });
+
+  it("books a slot on the call: the caller hears one filler, the booking is the call's", async () => {
+    const cal = await calendarLine('701');
+    const caller = ukMobile('7104');
+    await llmBehaviour(stack, {
+      script: [
+        {
+          match: 'book a cleaning',
+          tool_calls: [{ name: 'check_availability', arguments: { from_date: MONDAY, to_date: MONDAY } }],
+        },
+        {
+          match: '"slots"',
+          tool_calls: [
+            {
+              name: 'book_appointment',
+              arguments: { start: NINE, name: 'Ann Smith', email: 'ann@example.com' },
+            },
+          ],
+        },
+        { match: '"booking_id"', reply: 'You are booked for Monday at nine.' },
+      ],
+    });
+    const report = await placeCall(stack, caller, cal.phone, {
+      steps: [{ say: 'Can I book a cleaning on Monday at nine?' }],
+    });
+    expect(report.status).toBe('completed');
+    expect(spoken(report)[1]).toBe('One moment while I check. You are booked for Monday at nine.');
+
+    const first = (await llmRequests(stack))[0].body;
+    expect(first.tools.map((t: any) => t.function.name)).toEqual([
+      'send_sms',
+      'check_availability',
+      'book_appointment',
+    ]);
+    expect(first.messages[0].content).toContain('Europe/London');
+    const [slots, booked] = await toolResults();
+    expect(slots.ok).toBe(true);
+    expect(slots.slots.map((s: any) => s.start)).toContain(NINE);
+    expect(booked).toMatchObject({ ok: true, start: NINE });
+
+    const call = await callRecord(stack, report.call_sid, (c) => c.ended_at !== null);
+    expect(call.end_reason).toBe('caller_hung_up');
+    const res = await line.account.api.get(`/v1/bookings?call_id=${call.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body.data).toHaveLength(1);
+    expect(res.body.data[0]).toMatchObject({
+      booking_id: booked.booking_id,
+      call_id: call.id,
+      phone_number: cal.phone,
+      contact: caller,
+      status: 'accepted',
+      start: NINE,
+    });
+    const atCalcom = (await calcomAdmin(stack, 'GET', '/bookings')).body;
+    expect(atCalcom.filter((b: any) => b.eventTypeId === 701 || b.eventTypeId === '701')).toHaveLength(1);
+  });
+
+  it('tells the agent a slot taken after it looked, with alternatives, and the call goes on', async () => {
+    const cal = await calendarLine('702');
+    const caller = ukMobile('7105');
+    await llmBehaviour(stack, {
+      delay_ms: 400,
+      script: [
+        {
+          match: 'monday at nine',
+          tool_calls: [{ name: 'check_availability', arguments: { from_date: MONDAY, to_date: MONDAY } }],
+        },
+        {
+          match: '"slots"',
+          tool_calls: [
+            {
+              name: 'book_appointment',
+              arguments: { start: NINE, name: 'Ann Smith', email: 'ann@example.com' },
+            },
+          ],
+        },
+        { match: 'slot_unavailable', reply: 'That time was just taken. Would half past nine suit you?' },
+        { match: 'no thanks', reply: 'No problem. Goodbye.' },
+      ],
+    });
+    await calcomAdmin(stack, 'DELETE', '/requests');
+    const placed = placeCall(stack, caller, cal.phone, {
+      steps: [{ say: 'Monday at nine please.' }, { say: 'No thanks.' }],
+    });
+    // Someone else takes nine o'clock once the agent has seen it free, before it books.
+    await waitFor(
+      'the availability request',
+      async () => {
+        const reqs = (await http<any[]>('GET', `${stack.calcomUrl}/__admin/requests`)).body;
+        return reqs.some((r) => r.path.startsWith('/v2/slots')) || undefined;
+      },
+      10_000,
+      20,
+    );
+    const taken = await calcomAdmin(stack, 'POST', '/bookings', { eventTypeId: '702', start: NINE });
+    expect(taken.status).toBe(201);
+    const report = await placed;
+
+    expect(report.status).toBe('completed');
+    const heard = spoken(report);
+    expect(heard[1]).toBe(
+      'One moment while I check. That time was just taken. Would half past nine suit you?',
+    );
+    expect(heard[2]).toBe('No problem. Goodbye.');
+    const [, failed] = await toolResults();
+    expect(failed).toMatchObject({ ok: false, error: 'slot_unavailable' });
+    expect(failed.say).toEqual(expect.any(String));
+    expect(failed.alternatives.length).toBeGreaterThan(0);
+    expect(failed.alternatives.map((a: any) => a.start)).not.toContain(NINE);
+
+    const call = await callRecord(stack, report.call_sid, (c) => c.ended_at !== null);
+    expect(call.end_reason).toBe('caller_hung_up');
+    const res = await line.account.api.get(`/v1/bookings?call_id=${call.id}`);
+    expect(res.body.data.map((b: any) => b.status)).toEqual(['failed']);
+  });
+
+  it.each([
+    ['a key Cal.com refuses (401)', 'calendar_auth_failed', '703', 'cal_test_revoked_key', false],
+    ['Cal.com down', 'calendar_unavailable', '704', undefined, true],
+  ])(
+    'gives the agent a sayable result for %s, and the call goes on',
+    async (_what, code, eventType, key, down) => {
+      const cal = await calendarLine(eventType, key);
+      const caller = ukMobile(`72${eventType.slice(-2)}`);
+      if (down) await calcomAdmin(stack, 'POST', '/faults', { mode: 'down' });
+      await llmBehaviour(stack, {
+        script: [
+          {
+            match: 'free on monday',
+            tool_calls: [{ name: 'check_availability', arguments: { from_date: MONDAY, to_date: MONDAY } }],
+          },
+          { match: code, reply: 'I cannot reach the calendar just now. Can I help with anything else?' },
+          { match: 'that is all', reply: 'Thank you for calling. Goodbye.' },
+        ],
+      });
+      const report = await placeCall(stack, caller, cal.phone, {
+        steps: [{ say: 'Are you free on Monday?' }, { say: 'That is all.' }],
+      });
+      expect(report.status).toBe('completed');
+      const heard = spoken(report);
+      expect(heard[1]).toBe(
+        'One moment while I check. I cannot reach the calendar just now. Can I help with anything else?',
+      );
+      expect(heard[2]).toBe('Thank you for calling. Goodbye.');
+      const [result] = await toolResults();
+      expect(result).toMatchObject({ ok: false, error: code });
+      expect(result.say).toEqual(expect.any(String));
+      expect(JSON.stringify(result)).not.toContain('cal_test');
+
+      const call = await callRecord(stack, report.call_sid, (c) => c.ended_at !== null);
+      expect(call).toMatchObject({ end_reason: 'caller_hung_up', error_code: null });
+    },
+  );
 });

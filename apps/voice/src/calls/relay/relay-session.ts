@@ -297,6 +297,8 @@ export class RelaySession {
     let tagged = false;
     /** Whether the model said anything since its last tool results (then it needs no filler). */
     let spokeThisRound = false;
+    /** The last words the caller heard were a filler (a second round of tools needs no other). */
+    let fillerLast = false;
     /** The next words follow a tool round: they need a space after what was said before it. */
     let afterPause = false;
     this.watchStall(turn);
@@ -325,13 +327,19 @@ export class RelaySession {
           if (chunk.text !== '') {
             this.sayToken(turn, chunk.text, afterPause);
             afterPause = false;
-            if (chunk.text.trim() !== '') spokeThisRound = true;
+            if (chunk.text.trim() !== '') {
+              spokeThisRound = true;
+              fillerLast = false;
+            }
           }
         } else if (step.type === 'tools') {
           filter.end(); // this round's words are over: a tag it left open is dropped
           // The tools' time is bounded by the tool loop; the stall clock waits for them.
           clearTimeout(turn.timer);
-          if (!spokeThisRound) this.sayToken(turn, fillerFor(step.calls), true);
+          if (!spokeThisRound && !fillerLast) {
+            this.sayToken(turn, fillerFor(step.calls), true);
+            fillerLast = true;
+          }
           afterPause = true;
         } else {
           spokeThisRound = false;
