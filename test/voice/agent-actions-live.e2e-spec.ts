@@ -36,6 +36,8 @@ describe('The agent acts during a call', () => {
         VOICE_SILENCE_REPROMPT_MS: '5000',
         VOICE_SILENCE_HANGUP_MS: '5000',
         LLM_MAX_RETRIES: '0',
+        // Longer than the stall limit above: a slow calendar must not count as a stalled agent.
+        CALCOM_TIMEOUT_MS: '3000',
       },
     });
     line = await voiceLine(stack);
@@ -344,14 +346,15 @@ describe('The agent acts during a call', () => {
   });
 
   it.each([
-    ['a key Cal.com refuses (401)', 'calendar_auth_failed', '703', 'cal_test_revoked_key', false],
-    ['Cal.com down', 'calendar_unavailable', '704', undefined, true],
+    ['a key Cal.com refuses (401)', 'calendar_auth_failed', '703', 'cal_test_revoked_key', null],
+    ['Cal.com down', 'calendar_unavailable', '704', undefined, 'down'],
+    ['Cal.com silent for longer than the stall limit', 'calendar_timeout', '705', undefined, 'hang'],
   ])(
     'gives the agent a sayable result for %s, and the call goes on',
-    async (_what, code, eventType, key, down) => {
+    async (_what, code, eventType, key, fault) => {
       const cal = await calendarLine(eventType, key);
       const caller = ukMobile(`72${eventType.slice(-2)}`);
-      if (down) await calcomAdmin(stack, 'POST', '/faults', { mode: 'down' });
+      if (fault) await calcomAdmin(stack, 'POST', '/faults', { mode: fault });
       await llmBehaviour(stack, {
         script: [
           {
@@ -380,4 +383,37 @@ describe('The agent acts during a call', () => {
       expect(call).toMatchObject({ end_reason: 'caller_hung_up', error_code: null });
     },
   );
+
+  it('lets the caller cut in while a tool runs: the turn stops at the filler, the next one is answered', async () => {
+    const cal = await calendarLine('706');
+    const caller = ukMobile('7206');
+    await calcomAdmin(stack, 'POST', '/faults', { mode: 'hang' });
+    await llmBehaviour(stack, {
+      script: [
+        {
+          match: 'free on monday',
+          tool_calls: [{ name: 'check_availability', arguments: { from_date: MONDAY, to_date: MONDAY } }],
+        },
+        { match: 'hello', reply: 'Yes, I am here.' },
+      ],
+    });
+    const report = await placeCall(stack, caller, cal.phone, {
+      steps: [{ say: 'Are you free on Monday?', barge_in_after_tokens: 1 }, { say: 'Hello?' }],
+    });
+    expect(report.status).toBe('completed');
+    const [, cut, next] = report.relay.turns;
+    expect(cut).toMatchObject({ interrupted: true, heard: 'One moment while I check.' });
+    expect(next.text).toBe('Yes, I am here.');
+
+    const call = await callRecord(stack, report.call_sid, (c) => c.ended_at !== null);
+    expect(call).toMatchObject({ end_reason: 'caller_hung_up', error_code: null });
+    const turns = await callTurns(stack, call.id);
+    expect(turns.map((t) => [t.role, t.text, t.interrupted])).toEqual([
+      ['agent', expect.any(String), false],
+      ['caller', 'Are you free on Monday?', false],
+      ['agent', 'One moment while I check.', true],
+      ['caller', 'Hello?', false],
+      ['agent', 'Yes, I am here.', false],
+    ]);
+  });
 });
