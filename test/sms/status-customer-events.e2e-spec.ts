@@ -83,6 +83,7 @@ describe('SMS: sms.status_updated reaches the number’s webhook', () => {
         twilio_sid: msg.twilio_sid,
         to,
         from_number: s.from_number,
+        call_id: null,
         at: expect.any(String),
       },
     });

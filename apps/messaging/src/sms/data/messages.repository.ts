@@ -126,6 +126,7 @@ const STATUS_CUSTOMER_DATA_FROM_ROW = {
   twilio_sid: 'msg."twilio_sid"',
   to: 'c."to_number"',
   from_number: 'c."from_number"',
+  call_id: 'c."call_id"',
 } as const satisfies Partial<Record<keyof SmsStatusUpdatedData, string>>;
 
 export type StatusCustomerEventFromCaller = Omit<

@@ -33,6 +33,7 @@ describe('sms.status_updated customer event', () => {
         twilio_sid: outbound.twilioSid,
         to: '+447700900002',
         from_number: '+447700900001',
+        call_id: null,
         at: at.toISOString(),
       },
     });

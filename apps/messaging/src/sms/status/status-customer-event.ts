@@ -16,6 +16,8 @@ export interface SmsStatusUpdatedData {
   twilio_sid: string | null;
   to: string;
   from_number: string;
+  /** The call that asked for this SMS (in-call or post-call), else null. */
+  call_id: string | null;
   at: string;
 }
 
@@ -70,6 +72,7 @@ export interface StatusEventMessage {
   toNumber: string;
   status: SmsStatus;
   errorCode: string | null;
+  callId?: string | null;
 }
 
 /**
@@ -94,6 +97,7 @@ export function smsStatusCustomerEvent(
     twilio_sid: msg.twilioSid,
     to: msg.toNumber,
     from_number: msg.fromNumber,
+    call_id: msg.callId ?? null,
     at: at.toISOString(),
   };
   return {
