@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { http } from '../harness/api';
 import { inbound, llmBehaviour, llmRequests, waitForInbound, waitForReplies } from '../factories/inbound';
 import { SmsSender, recipient, smsSender } from '../factories/sms';
@@ -29,6 +30,8 @@ describe('Inbound SMS: the agent books in the number’s calendar', () => {
   let s: SmsSender;
   let plain: SmsSender;
   const eventTypeId = `et_${Date.now()}`;
+  /** The first test's inbound message, whose thread has a booking. */
+  let bookedThread: string | undefined;
 
   beforeAll(async () => {
     stack = await Stack.start();
@@ -109,6 +112,7 @@ describe('Inbound SMS: the agent books in the number’s calendar', () => {
     expect(calcom.filter((b: any) => String(b.eventTypeId) === eventTypeId)).toHaveLength(1);
 
     // The thread's detail (the inbound message, or the reply) lists it.
+    bookedThread = stored.message_id;
     const detail = await s.account.api.get(`/v1/sms/${stored.message_id}`);
     expect(detail.status).toBe(200);
     expect(detail.body.bookings.map((b: any) => b.booking_id)).toEqual([bookings[0].booking_id]);
@@ -168,5 +172,21 @@ describe('Inbound SMS: the agent books in the number’s calendar', () => {
     } finally {
       await llmBehaviour(stack, { reply: null });
     }
+  });
+
+  it("still answers a message's detail when numbers does not: no bookings, and a log line", async () => {
+    expect(bookedThread).toBeDefined();
+    const logBefore = fs.statSync(stack.logFile).size;
+    await stack.kill('numbers');
+    const started = Date.now();
+    const detail = await s.account.api.get(`/v1/sms/${bookedThread}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.message_id).toBe(bookedThread);
+    expect(detail.body.bookings).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await waitFor('the warning line', async () => {
+      const log = fs.readFileSync(stack.logFile).subarray(logBefore).toString('utf8');
+      return log.includes(`bookings of ${bookedThread}'s thread unavailable`) ? true : undefined;
+    });
   });
 });

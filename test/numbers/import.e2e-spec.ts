@@ -64,6 +64,7 @@ describe('numbers: import', () => {
       webhook_url: null,
       calendar: null,
       welcome_greeting: null,
+      post_call_sms_template: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

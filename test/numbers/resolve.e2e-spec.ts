@@ -109,7 +109,7 @@ describe('numbers: resolution and the resolver cache', () => {
         voice: 'alloy',
         webhook_url: 'https://agent.example.com/calls',
         llm_model: 'stub-large',
-        post_call_sms_template: 'Thanks for calling {{business}}!',
+        post_call_sms_template: 'Thanks for calling {{business_name}}!',
       });
     });
 
@@ -135,8 +135,12 @@ describe('numbers: resolution and the resolver cache', () => {
         voice: 'verse',
         webhook_url: 'https://smile.example.com/calls',
         llm_model: 'stub-large',
-        post_call_sms_template: 'Thanks for calling {{business}}!',
-        calendar: { event_type_id: '4242', api_key_sealed: expect.stringMatching(/^v1:/) },
+        post_call_sms_template: 'Thanks for calling {{business_name}}!',
+        calendar: {
+          event_type_id: '4242',
+          api_key_sealed: expect.stringMatching(/^v1:/),
+          time_zone: 'Europe/London',
+        },
         twilio_account_sid: twilio.account_sid,
         twilio_auth_token_sealed: expect.stringMatching(/^v1:/),
       });

@@ -236,7 +236,7 @@ describe('OpenAPI document', () => {
         },
       });
       const imported = await call('POST', '/v1/phone-numbers', '/v1/phone-numbers', 201, f.body);
-      expect(imported.body.calendar).toEqual({ event_type_id: '42' });
+      expect(imported.body.calendar).toEqual({ event_type_id: '42', time_zone: 'Europe/London' });
       const numberPath = `/v1/phone-numbers/${encodeURIComponent(f.phone)}`;
       await call('GET', '/v1/phone-numbers/{phoneNumber}', numberPath, 200);
       await call('PATCH', '/v1/phone-numbers/{phoneNumber}', numberPath, 200, {

@@ -57,6 +57,7 @@ export class PhoneNumbersController {
       'invalid_phone_format',
       'invalid_twilio_sid',
       'custom_prompt_too_long',
+      'invalid_template',
       'twilio_auth_failed',
       'twilio_number_not_found',
       'twilio_unavailable',
@@ -95,7 +96,9 @@ export class PhoneNumbersController {
   @ApiOperation({ summary: 'Change a number\'s settings: absent fields stay, null or "" clears' })
   @PHONE_NUMBER
   @ApiOkResponse({ type: PhoneNumberDto })
-  @ApiErrors(['invalid_phone_format', 'number_not_found', 'custom_prompt_too_long'], { body: true })
+  @ApiErrors(['invalid_phone_format', 'number_not_found', 'custom_prompt_too_long', 'invalid_template'], {
+    body: true,
+  })
   update(
     @CurrentPrincipal() p: Principal,
     @Param('phoneNumber') phone: string,

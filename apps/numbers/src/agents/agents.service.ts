@@ -16,6 +16,7 @@ import { EntityManager } from 'typeorm';
 import { Agent } from './agent.entity';
 import { AgentsRepository } from './agents.repository';
 import { toAgentDto } from './agent.mapper';
+import { normalizePostCallTemplate } from './post-call-template';
 import { normalizeWelcomeGreeting } from './welcome-greeting';
 
 /** Hook the phone-numbers feature provides so an agent with numbers cannot be deleted. */
@@ -32,6 +33,7 @@ export class AgentsService {
   ) {}
 
   async create(cmd: CreateAgentCommand): Promise<AgentDto> {
+    const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template) ?? null;
     const agent = await this.agents.transaction(async (m) => {
       const saved = await this.agents.save(m, {
         id: newId('agent'),
@@ -40,7 +42,7 @@ export class AgentsService {
         systemPrompt: cmd.system_prompt ?? '',
         voice: cmd.voice ?? null,
         webhookUrl: cmd.webhook_url ?? null,
-        postCallSmsTemplate: cmd.post_call_sms_template ?? null,
+        postCallSmsTemplate,
         llmModel: cmd.llm_model ?? null,
         welcomeGreeting: normalizeWelcomeGreeting(cmd.welcome_greeting) ?? null,
       });
@@ -72,14 +74,14 @@ export class AgentsService {
 
   async update(cmd: UpdateAgentCommand): Promise<AgentDto> {
     const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting);
+    const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template);
     const agent = await this.agents.transaction(async (m) => {
       const a = await this.get(cmd, m);
       if (cmd.name !== undefined) a.name = cmd.name;
       if (cmd.system_prompt !== undefined) a.systemPrompt = cmd.system_prompt;
       if (cmd.voice !== undefined) a.voice = cmd.voice || null;
       if (cmd.webhook_url !== undefined) a.webhookUrl = cmd.webhook_url || null;
-      if (cmd.post_call_sms_template !== undefined)
-        a.postCallSmsTemplate = cmd.post_call_sms_template || null;
+      if (postCallSmsTemplate !== undefined) a.postCallSmsTemplate = postCallSmsTemplate;
       if (cmd.llm_model !== undefined) a.llmModel = cmd.llm_model || null;
       if (welcomeGreeting !== undefined) a.welcomeGreeting = welcomeGreeting;
       const saved = await this.agents.save(m, a);

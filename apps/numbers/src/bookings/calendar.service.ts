@@ -226,9 +226,9 @@ export class CalendarService {
     return { ok: true, value: toBookingDto(b) };
   }
 
-  /** Waits a while for an attempt in flight under the same key to finish. */
+  /** Waits for an attempt in flight under the same key: it takes at most two Cal.com calls (book, alternatives). */
   private async settled(b: Booking): Promise<Booking> {
-    const deadline = Date.now() + config().calcom.timeoutMs + 1000;
+    const deadline = Date.now() + 2 * config().calcom.timeoutMs + 1000;
     let current = b;
     while (current.status === 'pending' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

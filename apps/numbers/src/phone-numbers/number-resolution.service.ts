@@ -7,10 +7,10 @@ import { parsePhone } from './phone-numbers.service';
 /**
  * The one place a number's effective settings are decided, for every
  * inbound and outbound action: agent prompt + BUSINESS PROFILE, the
- * number's voice / welcome greeting / webhook else the agent's (an agent
- * change reaches every process's NumberResolver cache through
- * `agents.changed.v1`), the number's calendar and
- * Twilio credentials (sealed; only the process calling Twilio opens them).
+ * number's voice / welcome greeting / webhook / post-call SMS template else
+ * the agent's (an agent change reaches every process's NumberResolver cache
+ * through `agents.changed.v1`), the number's calendar and Twilio credentials
+ * (sealed; only the process calling Twilio opens them).
  */
 @Injectable()
 export class NumberResolutionService {
@@ -34,7 +34,7 @@ export class NumberResolutionService {
       welcome_greeting: n.welcomeGreeting ?? agent.welcomeGreeting,
       webhook_url: n.webhookUrl ?? agent.webhookUrl,
       llm_model: agent.llmModel,
-      post_call_sms_template: agent.postCallSmsTemplate,
+      post_call_sms_template: n.postCallSmsTemplate ?? agent.postCallSmsTemplate,
       calendar:
         n.calendarEventTypeId && n.calendarApiKeySealed
           ? {

@@ -57,6 +57,10 @@ export class PhoneNumber {
   @Column('text', { name: 'welcome_greeting', nullable: true })
   welcomeGreeting: string | null;
 
+  /** This number's post-call SMS template, instead of its agent's; null = the agent's. */
+  @Column('text', { name: 'post_call_sms_template', nullable: true })
+  postCallSmsTemplate: string | null;
+
   @Column('text', { name: 'calendar_event_type_id', nullable: true })
   calendarEventTypeId: string | null;
 

@@ -17,6 +17,7 @@ export function toPhoneNumberDto(n: PhoneNumber): PhoneNumberDto {
       ? { event_type_id: n.calendarEventTypeId, time_zone: n.calendarTimeZone }
       : null,
     welcome_greeting: n.welcomeGreeting,
+    post_call_sms_template: n.postCallSmsTemplate,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),
   };

@@ -21,6 +21,7 @@ import {
 } from '@nixflex/common';
 import { mapPage } from '@nixflex/common/db/keyset';
 import { EntityManager } from 'typeorm';
+import { normalizePostCallTemplate } from '../agents/post-call-template';
 import { normalizeWelcomeGreeting } from '../agents/welcome-greeting';
 import { normalizeCustomPrompt } from './business-profile';
 import { PhoneNumber, WebhookSet } from './phone-number.entity';
@@ -72,6 +73,7 @@ export class PhoneNumbersService {
     }
     const customPrompt = normalizeCustomPrompt(cmd.custom_prompt) ?? null;
     const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting) ?? null;
+    const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template) ?? null;
     const creds: TwilioCredentials = { accountSid: cmd.twilio_sid, authToken: cmd.twilio_token };
 
     // 2. The number exists in that Twilio account (strict equality after Twilio's partial match).
@@ -98,6 +100,7 @@ export class PhoneNumbersService {
       voice: cmd.voice || null,
       webhookUrl: cmd.webhook_url || null,
       welcomeGreeting,
+      postCallSmsTemplate,
       calendarEventTypeId: cmd.calendar ? cmd.calendar.event_type_id : null,
       calendarApiKeySealed: cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null,
       calendarTimeZone: cmd.calendar?.time_zone ?? DEFAULT_CALENDAR_TIME_ZONE,
@@ -170,12 +173,14 @@ export class PhoneNumbersService {
     const phone = parsePhone(cmd.phone_number);
     const customPrompt = normalizeCustomPrompt(cmd.custom_prompt);
     const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting);
+    const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template);
     const row = await this.repo.transaction(async (m) => {
       const n = await this.mustFind(phone, cmd.account_id, m, true);
       if (customPrompt !== undefined) n.customPrompt = customPrompt;
       if (cmd.voice !== undefined) n.voice = cmd.voice || null;
       if (cmd.webhook_url !== undefined) n.webhookUrl = cmd.webhook_url || null;
       if (welcomeGreeting !== undefined) n.welcomeGreeting = welcomeGreeting;
+      if (postCallSmsTemplate !== undefined) n.postCallSmsTemplate = postCallSmsTemplate;
       if (cmd.calendar !== undefined) {
         n.calendarEventTypeId = cmd.calendar ? cmd.calendar.event_type_id : null;
         n.calendarApiKeySealed = cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null;

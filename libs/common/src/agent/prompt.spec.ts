@@ -1,5 +1,5 @@
 import { agentMessages } from './agent-reply.generator';
-import { CALLER_HISTORY_LIMITS, composeSystemPrompt, withBusinessProfile } from './prompt';
+import { CALLER_HISTORY_LIMITS, actionsSection, composeSystemPrompt, withBusinessProfile } from './prompt';
 
 const PROFILE_INTRO =
   'You answer for the business below, reached on this phone number. Where these details conflict with the instructions above, these details win.';
@@ -170,5 +170,59 @@ describe('agentMessages', () => {
       { role: 'assistant', content: 'Yes.' },
       { role: 'user', content: 'Tuesday?' },
     ]);
+  });
+});
+
+describe('ACTIONS', () => {
+  const base = { agentPrompt: 'Be brief.', businessProfile: null, channel: 'voice' as const };
+
+  it('is absent when nothing is offered, so a prompt without actions is unchanged', () => {
+    expect(composeSystemPrompt({ ...base, actions: {} })).toBe(composeSystemPrompt(base));
+    expect(actionsSection({})).toBeNull();
+  });
+
+  it('tells the agent how to text the caller and how to use the calendar, with the time in its zone', () => {
+    const prompt = composeSystemPrompt({
+      ...base,
+      actions: { sms: true, calendar: { timeZone: 'Europe/London', now: new Date('2026-12-01T19:55:00Z') } },
+    });
+    expect(
+      prompt.endsWith(
+        actionsSection({
+          sms: true,
+          calendar: { timeZone: 'Europe/London', now: new Date('2026-12-01T19:55:00Z') },
+        })!,
+      ),
+    ).toBe(true);
+    expect(prompt).toContain('[SEND_SMS: the text]');
+    expect(prompt).toContain('send_sms');
+    expect(prompt).toContain(
+      'Its time zone is Europe/London; it is now Tuesday 1 December 2026, 19:55 there.',
+    );
+    expect(prompt).toContain('check_availability');
+    expect(prompt).toContain('book_appointment');
+  });
+
+  it("says the time in the number's zone, and falls back to UTC for a zone it does not know", () => {
+    const now = new Date('2026-12-01T19:55:00Z');
+    expect(actionsSection({ calendar: { timeZone: 'America/New_York', now } })).toContain(
+      'it is now Tuesday 1 December 2026, 14:55 there',
+    );
+    expect(actionsSection({ calendar: { timeZone: 'Mars/Olympus', now } })).toContain('19:55 UTC there');
+  });
+
+  it('sends an engine note as a system message in its place', () => {
+    const messages = agentMessages({
+      number: { agent_system_prompt: 'Be brief.', custom_prompt: null, llm_model: null },
+      channel: 'voice',
+      turns: [
+        { from: 'caller', text: 'Text me the address' },
+        { from: 'agent', text: 'Sent.' },
+        { from: 'note', text: 'The SMS was sent.' },
+        { from: 'caller', text: 'Thanks' },
+      ],
+    });
+    expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'system', 'user']);
+    expect(messages[3]).toEqual({ role: 'system', content: 'Note from the system: The SMS was sent.' });
   });
 });

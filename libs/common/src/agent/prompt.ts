@@ -184,10 +184,15 @@ function localNow(now: Date, timeZone: string): string {
       minute: '2-digit',
       hourCycle: 'h23',
     }).format(now);
+  // Node's en-GB says `Tuesday, 1 December 2026 at 19:55`.
+  const said = (tz: string) =>
+    fmt(tz)
+      .replace(/^(\w+),/, '$1')
+      .replace(' at ', ', ');
   try {
-    return fmt(timeZone).replace(' at ', ', ');
+    return said(timeZone);
   } catch {
-    return `${fmt('UTC').replace(' at ', ', ')} UTC`;
+    return `${said('UTC')} UTC`;
   }
 }
 

@@ -1,17 +1,7 @@
+import type { AgentTool } from '../agent/tools';
 import type { BrokerClient } from '../broker/broker-client';
 import { daysBetween, isDate } from '../calcom/time';
 import { CalendarCommands, type CalendarErrorCode, type CalendarSlot } from '../contracts/calendar';
-
-/**
- * One tool the agent model may call. The same shape as `AgentTool` in
- * `@nixflex/common/agent`; declared here structurally so the adapter does not
- * depend on the reply layer.
- */
-export interface AgentTool {
-  spec: { name: string; description: string; parameters: Record<string, unknown> };
-  /** Runs the tool; resolves to the text the model is given as the tool result (never throws for expected failures). */
-  run(args: Record<string, unknown>, ctx: { toolCallId: string; signal?: AbortSignal }): Promise<string>;
-}
 
 export interface CalendarToolsContext {
   account_id: string;

@@ -28,12 +28,25 @@ const WEBHOOK_URL_DOC = {
   nullable: true,
   description: 'http(s) URL that receives the signed customer webhooks (null clears it)',
 } as const;
+const SMS_TEMPLATE_VARIABLES_DOC =
+  'Variables: `{{business_name}}`, `{{agent_name}}`, `{{caller_number}}`, `{{call_summary}}`, ' +
+  '`{{booking_time}}`, `{{booking_link}}` (a missing value renders empty); any other `{{...}}` is refused ' +
+  'with `invalid_template`, naming it. At most 600 characters (the SMS safe zone)';
 const SMS_TEMPLATE_DOC = {
   type: String,
   maxLength: 600,
   nullable: true,
-  description: 'SMS sent after a call (at most 600 characters, the SMS safe zone)',
+  description: `SMS sent to the caller after a call that talked to a person. ${SMS_TEMPLATE_VARIABLES_DOC}; null or "" clears it`,
 } as const;
+const NUMBER_SMS_TEMPLATE_DOC = {
+  type: String,
+  maxLength: 600,
+  nullable: true,
+  description:
+    "This number's post-call SMS template, instead of its agent's. " +
+    `${SMS_TEMPLATE_VARIABLES_DOC}; null or "" clears it (the agent's template applies again)`,
+} as const;
+const SMS_TEMPLATE_MESSAGE = 'post_call_sms_template must be at most 600 characters (the SMS safe zone)';
 const LLM_MODEL_DOC = {
   type: String,
   maxLength: 200,
@@ -90,7 +103,7 @@ export class CreateAgentBody {
   @ApiPropertyOptional(SMS_TEMPLATE_DOC)
   @IsOptional()
   @IsString()
-  @MaxLength(600, { message: 'post_call_sms_template must be at most 600 characters (the SMS safe zone)' })
+  @MaxLength(600, { message: SMS_TEMPLATE_MESSAGE })
   post_call_sms_template?: string | null;
 
   /** Overrides LLM_MODEL for this agent's replies. */
@@ -136,7 +149,7 @@ export class UpdateAgentBody {
   @ApiPropertyOptional(SMS_TEMPLATE_DOC)
   @IsOptional()
   @IsString()
-  @MaxLength(600, { message: 'post_call_sms_template must be at most 600 characters (the SMS safe zone)' })
+  @MaxLength(600, { message: SMS_TEMPLATE_MESSAGE })
   post_call_sms_template?: string | null;
 
   @ApiPropertyOptional(LLM_MODEL_DOC)
@@ -318,6 +331,12 @@ export class UpdateNumberBody {
   @IsString()
   @MaxLength(WELCOME_GREETING_MAX, { message: WELCOME_GREETING_MESSAGE })
   welcome_greeting?: string | null;
+
+  @ApiPropertyOptional(NUMBER_SMS_TEMPLATE_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(600, { message: SMS_TEMPLATE_MESSAGE })
+  post_call_sms_template?: string | null;
 }
 
 /**
@@ -473,6 +492,13 @@ export class PhoneNumberDto {
   })
   welcome_greeting: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "This number's own post-call SMS template; null = its agent's post_call_sms_template",
+  })
+  post_call_sms_template: string | null;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -565,6 +591,7 @@ export interface ResolvedNumber {
   /** The number's webhook, else its agent's. */
   webhook_url: string | null;
   llm_model: string | null;
+  /** The number's post-call SMS template, else its agent's. */
   post_call_sms_template: string | null;
   calendar: { event_type_id: string; api_key_sealed: string; time_zone: string } | null;
   twilio_account_sid: string;

@@ -1,10 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { InboxEntry, Outbox, Page, SmsStatusUpdatedEvent, queryPrepared } from '@nixflex/common';
+import {
+  CustomerEventEmit,
+  InboxEntry,
+  Outbox,
+  Page,
+  SmsStatusUpdatedEvent,
+  queryPrepared,
+} from '@nixflex/common';
 import { keysetPage } from '@nixflex/common/db/keyset';
 import type { SmsStatus } from '@nixflex/common/sms';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { OptOut } from '../../opt-outs/opt-out.entity';
+import type { SmsStatusUpdatedData } from '../status/status-customer-event';
 import type { CallbackOutcome, CallbackOutcomeTable } from '../status/status-rules';
 import { columnOf, tableOf } from './sql-names';
 import {
@@ -97,6 +105,41 @@ const STATUS_EVENT_FROM_ROW = {
 
 export type StatusEventFromCaller = Omit<SmsStatusUpdatedEvent, keyof typeof STATUS_EVENT_FROM_ROW>;
 
+/**
+ * The same split for the `sms.status_updated` customer event of an outbound
+ * message: `msg` is the applied row (the fields above), `c` the message as
+ * it was before the statement (its numbers, and its error text when the
+ * callback brought no code). Its id is `smsStatusEventId` in SQL.
+ */
+const STATUS_CUSTOMER_EVENT_FROM_ROW = {
+  event_id: `'evt_sms_status_' || msg."message_id" || '_' || $6::text`,
+  account_id: 'msg."account_id"',
+  phone_number: 'c."from_number"',
+  agent_id: 'msg."agent_id"',
+} as const satisfies Partial<Record<keyof CustomerEventEmit, string>>;
+
+const STATUS_CUSTOMER_DATA_FROM_ROW = {
+  message_id: 'msg."message_id"',
+  previous_status: 'msg."previous_status"',
+  error_code: 'msg."error_code"',
+  error_message: 'CASE WHEN $9::text IS NULL THEN c."error_message" ELSE $19 END',
+  twilio_sid: 'msg."twilio_sid"',
+  to: 'c."to_number"',
+  from_number: 'c."from_number"',
+  call_id: 'c."call_id"',
+} as const satisfies Partial<Record<keyof SmsStatusUpdatedData, string>>;
+
+export type StatusCustomerEventFromCaller = Omit<
+  CustomerEventEmit,
+  keyof typeof STATUS_CUSTOMER_EVENT_FROM_ROW | 'data'
+> & { data: Omit<SmsStatusUpdatedData, keyof typeof STATUS_CUSTOMER_DATA_FROM_ROW> };
+
+function jsonObject(fields: Record<string, string>): string {
+  return `jsonb_build_object(${Object.entries(fields)
+    .map(([k, expr]) => `'${k}', ${expr}`)
+    .join(', ')})`;
+}
+
 /** What the callback statement applies when the decision table says `applied`. */
 export interface CallbackChange {
   /** Null when Twilio's status string is not one we know (the table then says `unknown_status`). */
@@ -110,6 +153,12 @@ export interface CallbackChange {
   event: StatusEventFromCaller | null;
   eventId: string;
   routingKey: string;
+  /** The customer event's fields that do not come from the row; null when nothing can be applied. */
+  customerEvent: StatusCustomerEventFromCaller | null;
+  customerEventId: string;
+  customerRoutingKey: string;
+  /** Our wording of the callback's error code (`customerErrorMessage`). */
+  customerErrorMessage: string | null;
 }
 
 const APPLIED: CallbackOutcome = 'applied';
@@ -243,6 +292,16 @@ export class MessagesRepository extends TransactionalRepository {
          SELECT "message_id", $6::text, $9::text, 'twilio_callback', $8 FROM msg
        ), event AS (
          ${outbox.insertFrom('msg', '$12', '$13', '$14::jsonb || to_jsonb(msg)')}
+       ), customer_event AS (
+         ${outbox.insertFrom(
+           `msg JOIN ${messages} c ON c."id" = msg."message_id" AND c."direction" = 'outbound'`,
+           '$16',
+           '$17',
+           `$18::jsonb || ${jsonObject({
+             ...STATUS_CUSTOMER_EVENT_FROM_ROW,
+             data: `($18::jsonb -> 'data') || ${jsonObject(STATUS_CUSTOMER_DATA_FROM_ROW)}`,
+           })}`,
+         )}
        ), callback AS (
          INSERT INTO ${callbacks} ("twilio_sid", "status", "error_code", "received_at", "applied_at", "outcome")
          SELECT $1, $15, $9::text, $8, now(), "outcome" FROM verdict
@@ -449,8 +508,9 @@ export class MessagesRepository extends TransactionalRepository {
    * A status callback for a SID that a message already owns, in ONE
    * statement and its own implicit transaction: lock the row, claim the
    * event, decide by the status module's table (`change.outcomes`), apply
-   * with history and outbox event, record the callback with its outcome. The
-   * decision reads the locked row, which is its latest committed version.
+   * with history, outbox event and (outbound) customer event, record the
+   * callback with its outcome. The decision reads the locked row, which is
+   * its latest committed version.
    *
    * `found` is false when no message owns the SID; nothing was written then.
    * `outcome` is null when the event was already claimed (a duplicate).
@@ -481,6 +541,10 @@ export class MessagesRepository extends TransactionalRepository {
         change.routingKey,
         change.event === null ? null : JSON.stringify(change.event),
         cb.rawStatus,
+        change.customerEventId,
+        change.customerRoutingKey,
+        change.customerEvent === null ? null : JSON.stringify(change.customerEvent),
+        change.customerErrorMessage,
       ],
     );
     return { found: row.found > 0, outcome: row.outcome };

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { CustomerEvents, Outbox } from '@nixflex/common';
 import { twilioErrorMeaning } from '@nixflex/common/sms';
 import { NumberResolver } from '@nixflex/common/numbers';
 import { MessagesRepository, SmsMessage } from '../data';
 import { TwilioSender } from '../dispatch/twilio-sender';
+import { smsStatusCustomerEvent } from './status-customer-event';
 
 const MAX_ATTEMPTS = 5;
 const BATCH = 20;
@@ -11,7 +13,9 @@ const BATCH = 20;
  * A failure status reached us without its ErrorCode: Twilio sends the code
  * with the callback of the failure, but a callback can be sent before the
  * message's own status caught up. Asks Twilio for the message (a few times,
- * backing off) and stores the code, on the message and on its history row.
+ * backing off) and stores the code, on the message and on its history row,
+ * and tells the customer the code with a second `sms.status_updated` (the
+ * first one went out without it).
  */
 @Injectable()
 export class ErrorCodeBackfill {
@@ -21,6 +25,7 @@ export class ErrorCodeBackfill {
     private readonly repo: MessagesRepository,
     private readonly numbers: NumberResolver,
     private readonly twilio: TwilioSender,
+    private readonly outbox: Outbox,
   ) {}
 
   async run(): Promise<void> {
@@ -53,6 +58,13 @@ export class ErrorCodeBackfill {
             errorFetchAfter: null,
           });
           await this.repo.setHistoryErrorCode(m, row.id, row.status, code);
+          const event = smsStatusCustomerEvent(
+            { ...row, errorCode: code },
+            row.status,
+            'error_code',
+            new Date(),
+          );
+          if (event) await this.outbox.add(m, CustomerEvents.emit, event);
         } else {
           await this.repo.updateMessage(m, row.id, { errorFetchAfter: null });
         }
@@ -64,5 +76,6 @@ export class ErrorCodeBackfill {
         errorFetchAfter: attempts >= MAX_ATTEMPTS ? null : new Date(Date.now() + 1000 * 2 ** attempts),
       });
     });
+    this.outbox.kick();
   }
 }

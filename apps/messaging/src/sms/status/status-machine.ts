@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { OptOutsRepository } from '../../opt-outs/opt-outs.repository';
 import { CallbackFacts, HistorySource, MessagesRepository, SmsMessage } from '../data';
+import { StatusAnnouncement, customerErrorMessage, smsStatusCustomerEvent } from './status-customer-event';
 import {
   CallbackOutcome,
   callbackOutcomeTable,
@@ -31,7 +32,9 @@ export interface StatusChange {
  * The one place a message's status changes. Callers hold the row lock
  * (MessagesRepository.lockMessage*). A status only moves forward by rank, a final
  * status wins, a duplicate changes nothing; each applied change is kept in
- * the history with its time and announced with `sms.status-updated.v1`.
+ * the history with its time and announced with `sms.status-updated.v1`
+ * and, for an outbound message, the customer's `sms.status_updated` webhook
+ * (`status-customer-event.ts`), in the transaction of the change.
  */
 @Injectable()
 export class StatusMachine {
@@ -83,8 +86,21 @@ export class StatusMachine {
       },
       event,
     );
+    await this.announce(m, msg, previous, 'change', change.at);
     if (code === TWILIO_OPTED_OUT && msg.direction === 'outbound') await this.recordOptOut(m, msg, change.at);
     return true;
+  }
+
+  /** The `sms.status_updated` customer event of an applied change, in its transaction. */
+  private async announce(
+    m: EntityManager,
+    msg: SmsMessage,
+    previous: SmsStatus,
+    kind: StatusAnnouncement,
+    at: Date,
+  ): Promise<void> {
+    const event = smsStatusCustomerEvent(msg, previous, kind, at);
+    if (event) await this.outbox.add(m, CustomerEvents.emit, event);
   }
 
   /**
@@ -144,6 +160,16 @@ export class StatusMachine {
       event: status ? { status, soft_failure: false, at: cb.at.toISOString() } : null,
       eventId: randomUUID(),
       routingKey: MessagingEvents.smsStatusUpdated,
+      customerEvent: status
+        ? {
+            type: 'sms.status_updated',
+            occurred_at: cb.at.toISOString(),
+            data: { status, soft_failure: false, at: cb.at.toISOString() },
+          }
+        : null,
+      customerEventId: randomUUID(),
+      customerRoutingKey: CustomerEvents.emit,
+      customerErrorMessage: customerErrorMessage(cb.errorCode),
     });
     if (!result.found) return undefined;
     return result.outcome ?? 'duplicate_event';
@@ -165,5 +191,6 @@ export class StatusMachine {
       soft_failure: true,
       at: at.toISOString(),
     });
+    await this.announce(m, msg, msg.status, 'soft_failure', at);
   }
 }

@@ -1,8 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { CallEndReason, ResolvedNumber, VoiceSettings } from '@nixflex/common';
-import { AgentReplyGenerator, AgentTurn, CallerHistory } from '@nixflex/common/agent';
+import {
+  ActionTagFilter,
+  AgentReplyGenerator,
+  AgentTool,
+  AgentTurn,
+  CallerHistory,
+} from '@nixflex/common/agent';
 import { CALLER_HISTORY_TIMEOUT_MS, CallerHistoryClient } from '@nixflex/common/history';
 import WebSocket from 'ws';
+import { CallSms } from '../actions/call-sms';
+import { TurnActions, fillerFor } from '../actions/turn-actions';
 import { agentNumberFor, greetingFor } from '../answer/call-settings';
 import type { Call } from '../data/call.entities';
 import { CallsRepository } from '../data/calls.repository';
@@ -19,6 +27,10 @@ export const SILENCE_GOODBYE =
 export const MAX_DURATION_GOODBYE =
   "I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye.";
 export const SHUTDOWN_GOODBYE = 'Sorry, I have to go now. Please call back in a few minutes. Goodbye.';
+/** How long a turn waits, at most, for the outcome of texts the previous turn tagged (usually settled already). */
+const TAG_OUTCOME_WAIT_MS = 1000;
+/** A turn whose only words were a `[SEND_SMS: …]` tag still tells the caller. */
+export const SENT_BY_TEXT = "I've sent that to you by text.";
 
 /** What a session needs from the service (one set per process, shared by every session). */
 export interface RelaySessionDeps {
@@ -28,9 +40,18 @@ export interface RelaySessionDeps {
   historyClient: CallerHistoryClient;
   localHistory: CallerHistoryService;
   settings: VoiceSettings;
+  /** Texts the caller (the `send_sms` tool and `[SEND_SMS: …]` tags). */
+  sms: CallSms;
+  /** The calendar's tools and ACTIONS for a call, when its number has a calendar. */
+  calendar: (call: Call, number: ResolvedNumber) => CallCalendar | null;
   logger: Logger;
   /** The session is over (socket closed): the registry forgets it. */
   onGone: (session: RelaySession) => void;
+}
+
+export interface CallCalendar {
+  tools: AgentTool[];
+  timeZone: string;
 }
 
 /** The agent's turn being generated: its stream, what the caller was sent so far, its stall timer. */
@@ -63,6 +84,10 @@ export class RelaySession {
   private repromptTimer?: NodeJS.Timeout;
   private hangupTimer?: NodeJS.Timeout;
   private maxTimer?: NodeJS.Timeout;
+  /** What came of SMS the agent asked for by tag, told to it before the caller's next turn. */
+  private notes: string[] = [];
+  /** Tagged texts whose outcome the agent has not been told yet. */
+  private readonly pendingTags = new Set<Promise<void>>();
   /** Turn writes, one after another (a turn's number is one more than the last stored). */
   private persisting: Promise<void> = Promise.resolve();
 
@@ -197,6 +222,7 @@ export class RelaySession {
     // A new prompt while the agent is still answering the last: what was sent stands as heard.
     this.cutInFlight(null);
     this.turns.push({ from: 'caller', text });
+    this.placeNotes();
     this.persist('caller', text, false);
     void this.respond();
   }
@@ -238,7 +264,13 @@ export class RelaySession {
 
   // ------------------------------------------------------------------ agent
 
-  /** Streams the agent's answer to the conversation so far, token by token, to the caller. */
+  /**
+   * Streams the agent's answer to the conversation so far, token by token, to
+   * the caller. The model may use tools: while they run the caller hears a
+   * filler (unless the model already spoke in that round) and the stall clock
+   * is paused. Its words pass through the turn's tag filter: a closed
+   * `[SEND_SMS: …]` is texted at once and never spoken.
+   */
   private async respond(): Promise<void> {
     const turn: InFlight = {
       abort: new AbortController(),
@@ -254,21 +286,65 @@ export class RelaySession {
     // Only the first prompt can find the history still loading; it waits at most the cap.
     const history = this.history ?? (this.historyReady ? await this.historyReady : undefined);
     if (this.inFlight !== turn) return;
+    if (this.pendingTags.size > 0) {
+      // The previous turn's texts are usually settled by now; if not, the model waits a moment for their outcome.
+      await withCap(Promise.all(this.pendingTags).then(noop), TAG_OUTCOME_WAIT_MS, undefined);
+      if (this.inFlight !== turn) return;
+      this.placeNotes();
+    }
+    const acts = this.turnActions();
+    const filter = new ActionTagFilter();
+    let tagged = false;
+    /** Whether the model said anything since its last tool results (then it needs no filler). */
+    let spokeThisRound = false;
+    /** The last words the caller heard were a filler (a second round of tools needs no other). */
+    let fillerLast = false;
+    /** The next words follow a tool round: they need a space after what was said before it. */
+    let afterPause = false;
     this.watchStall(turn);
     try {
-      const stream = this.deps.generator.stream({
+      const steps = this.deps.generator.streamWithTools({
         number: agentNumberFor(this.call, this.number),
         channel: 'voice',
         turns: this.turns,
         callerHistory: history,
         signal: turn.abort.signal,
+        tools: acts.tools,
+        actions: acts.actions,
       });
-      for await (const delta of stream) {
+      for await (const step of steps) {
         if (this.inFlight !== turn) break;
-        turn.gotToken = true;
-        turn.lastTokenAt = performance.now();
-        turn.sent += delta;
-        this.send({ type: 'text', token: delta, last: false });
+        if (step.type === 'text') {
+          turn.gotToken = true;
+          turn.lastTokenAt = performance.now();
+          const chunk = filter.push(step.text);
+          for (const text of chunk.sms) {
+            tagged = true;
+            const noted = acts.tag(text);
+            this.pendingTags.add(noted);
+            void noted.finally(() => this.pendingTags.delete(noted));
+          }
+          if (chunk.text !== '') {
+            this.sayToken(turn, chunk.text, afterPause);
+            afterPause = false;
+            if (chunk.text.trim() !== '') {
+              spokeThisRound = true;
+              fillerLast = false;
+            }
+          }
+        } else if (step.type === 'tools') {
+          filter.end(); // this round's words are over: a tag it left open is dropped
+          // The tools' time is bounded by the tool loop; the stall clock waits for them.
+          clearTimeout(turn.timer);
+          if (!spokeThisRound && !fillerLast) {
+            this.sayToken(turn, fillerFor(step.calls), true);
+            fillerLast = true;
+          }
+          afterPause = true;
+        } else {
+          spokeThisRound = false;
+          this.watchStall(turn);
+        }
       }
     } catch (err) {
       clearTimeout(turn.timer);
@@ -277,15 +353,59 @@ export class RelaySession {
       return this.fail(turn, 'llm_failed', (err as Error).message);
     }
     clearTimeout(turn.timer);
+    filter.end(); // an unclosed tag is dropped, never spoken
     if (this.inFlight !== turn) return;
     // An abort once the stream has started can end the iteration quietly instead of throwing.
     if (turn.timedOut) return this.failTimedOut(turn);
+    // A turn that only texted still tells the caller so.
+    if (turn.sent.trim() === '' && tagged) this.sayToken(turn, SENT_BY_TEXT);
     if (turn.sent.trim() === '') return this.fail(turn, 'llm_failed', 'The LLM sent an empty reply');
     this.inFlight = null;
     this.send({ type: 'text', token: '', last: true });
     this.turns.push({ from: 'agent', text: turn.sent });
     this.persist('agent', turn.sent, false);
     this.armSilence();
+  }
+
+  /**
+   * Notes that arrived (outcomes of tagged texts) go into the conversation
+   * before the caller's latest words, so the model reads them in order. They
+   * are for the model only: never stored as the call's turns.
+   */
+  private placeNotes(): void {
+    if (this.notes.length === 0) return;
+    const notes = this.notes.splice(0).map((text): AgentTurn => ({ from: 'note', text }));
+    const last = this.turns.length - 1;
+    const at = last >= 0 && this.turns[last].from === 'caller' ? last : this.turns.length;
+    this.turns.splice(at, 0, ...notes);
+  }
+
+  /** What the agent may do in the turn about to start (its index among the agent's turns keys its tags). */
+  private turnActions(): TurnActions {
+    const index = this.turns.filter((t) => t.from === 'agent').length;
+    const calendar = this.deps.calendar(this.call, this.number);
+    return new TurnActions(
+      this.deps.sms,
+      this.call,
+      index,
+      { sms: true, calendar: calendar ? { timeZone: calendar.timeZone, now: new Date() } : undefined },
+      calendar?.tools ?? [],
+      (note) => {
+        if (!this.closed) this.notes.push(note);
+      },
+    );
+  }
+
+  /**
+   * Words of the agent's turn in flight, sent to the caller and kept as said.
+   * Words after a pause (a filler, a tool round) are set apart from what came
+   * before by a space when neither has one.
+   */
+  private sayToken(turn: InFlight, text: string, afterPause = false): void {
+    const apart = afterPause && turn.sent !== '' && !/\s$/.test(turn.sent) && !/^\s/.test(text);
+    const token = apart ? ` ${text}` : text;
+    turn.sent += token;
+    this.send({ type: 'text', token, last: false });
   }
 
   /**
@@ -468,3 +588,5 @@ function withCap<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
   });
   return Promise.race([work, cap]).finally(() => clearTimeout(timer));
 }
+
+function noop(): void {}

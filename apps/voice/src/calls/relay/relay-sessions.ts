@@ -1,13 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ResolvedNumber, config } from '@nixflex/common';
+import { BrokerClient, ResolvedNumber, config } from '@nixflex/common';
 import { AgentReplyGenerator } from '@nixflex/common/agent';
+import { calendarTools } from '@nixflex/common/calendar-tools';
 import { CallerHistoryClient } from '@nixflex/common/history';
 import WebSocket from 'ws';
+import { CallSms } from '../actions/call-sms';
 import type { Call } from '../data/call.entities';
 import { CallsRepository } from '../data/calls.repository';
 import { CallerHistoryService } from '../history/caller-history.service';
 import { CallLifecycle } from '../status/call-lifecycle';
 import { RelaySession, RelaySessionDeps, SHUTDOWN_GOODBYE } from './relay-session';
+
+/**
+ * How long a calendar tool waits for numbers: a booking can ask Cal.com twice
+ * (the booking, then free slots near a taken one), each within
+ * CALCOM_TIMEOUT_MS. The turn's tool time (AGENT_TOOL_MAX_MS) bounds it too.
+ */
+const CALENDAR_RPC_TIMEOUT_MS = () => 2 * config().calcom.timeoutMs + 1000;
 
 /** How long live calls get, at shutdown, to hear the goodbye before their sockets are cut. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -30,6 +39,7 @@ export class RelaySessions {
     generator: AgentReplyGenerator,
     historyClient: CallerHistoryClient,
     localHistory: CallerHistoryService,
+    broker: BrokerClient,
   ) {
     this.deps = {
       calls,
@@ -38,6 +48,20 @@ export class RelaySessions {
       historyClient,
       localHistory,
       settings: config().voice,
+      sms: new CallSms(broker),
+      calendar: (call, number) => {
+        if (!number.calendar) return null;
+        const timeZone = number.calendar.time_zone;
+        const ctx = {
+          account_id: call.accountId,
+          phone_number: call.ourNumber,
+          contact: call.otherParty,
+          time_zone: timeZone,
+          source: { call_id: call.id },
+          keyPrefix: call.id,
+        };
+        return { tools: calendarTools(broker, ctx, { timeoutMs: CALENDAR_RPC_TIMEOUT_MS() }), timeZone };
+      },
       logger: this.logger,
       onGone: (s) => {
         if (this.live.get(s.call.id) === s) this.live.delete(s.call.id);
