@@ -155,6 +155,8 @@ export class Stack {
       CALCOM_API_BASE_URL: `http://127.0.0.1:${ports.calcom}`,
       CALCOM_SANDBOX_PORT: String(ports.calcom),
       ALLOW_LOOPBACK_WEBHOOKS: 'true',
+      // A call's summary is one more LLM request after the call; tests that want it turn it on.
+      VOICE_CALL_SUMMARY: 'false',
       ...opts.env,
     };
     const stack = new Stack(id, dbName, env, ports);

@@ -37,6 +37,7 @@ describe('after a call: summary, post-call SMS, call.started / call.ended', () =
       env: {
         ...FAST_WEBHOOK_ENV,
         VOICE_POST_CALL_MIN_S: '1',
+        VOICE_CALL_SUMMARY: 'true',
         VOICE_WRAPUP_POLL_MS: '200',
         VOICE_WRAPUP_GIVE_UP_MS: '60000',
         VOICE_WRAPUP_LEASE_MS: '10000',

@@ -15,7 +15,7 @@ export class CallWrapup1765300000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "voice"."calls"
       ADD COLUMN "summary" text,
-      ADD COLUMN "summary_state" text CHECK ("summary_state" IN ('written', 'no_conversation', 'failed')),
+      ADD COLUMN "summary_state" text CHECK ("summary_state" IN ('written', 'no_conversation', 'failed', 'disabled')),
       ADD COLUMN "post_call_sms_state" text CHECK ("post_call_sms_state" IN
         ('sent', 'skipped_opted_out', 'skipped_not_eligible', 'skipped_no_template', 'failed')),
       ADD COLUMN "post_call_sms_id" text,

@@ -72,6 +72,8 @@ export interface VoiceSettings {
   sweepAfterMs: number;
   /** A completed call at least this long (seconds) gets the post-call SMS. */
   postCallMinS: number;
+  /** Whether ended calls are summarised by the LLM (off: `summary_state` `disabled`). */
+  callSummary: boolean;
   /** Longest wait for the LLM's summary of an ended call. */
   summaryTimeoutMs: number;
   /** How often the wrap-up poller looks for ended calls (summary, post-call SMS, `call.ended`). */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxCallMs: r.int('VOICE_MAX_CALL_MS', 30 * 60_000, 1000, 4 * 3600_000),
       sweepAfterMs: r.int('VOICE_SWEEP_AFTER_MS', 60_000, 500, 24 * 3600_000),
       postCallMinS: r.int('VOICE_POST_CALL_MIN_S', 10, 0, 3600),
+      callSummary: r.bool('VOICE_CALL_SUMMARY', true),
       summaryTimeoutMs: r.int('VOICE_SUMMARY_TIMEOUT_MS', 8000, 100, 60_000),
       wrapupPollMs: r.int('VOICE_WRAPUP_POLL_MS', 1000, 50, 60_000),
       wrapupLeaseMs: r.int('VOICE_WRAPUP_LEASE_MS', 60_000, 1000, 3600_000),

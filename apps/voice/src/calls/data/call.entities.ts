@@ -13,8 +13,8 @@ export type DialState = 'pending' | 'in_flight' | 'uncertain' | 'done' | 'failed
 /** What was done after the call ended (null: the call has not ended, or ended before wrap-ups existed). */
 export type WrapupState = 'pending' | 'done';
 
-/** How the summary step ended: written, nobody spoke (nothing to summarise), or the LLM failed. */
-export type SummaryState = 'written' | 'no_conversation' | 'failed';
+/** How the summary step ended: written, nobody spoke (nothing to summarise), the LLM failed, or VOICE_CALL_SUMMARY is off. */
+export type SummaryState = 'written' | 'no_conversation' | 'failed' | 'disabled';
 
 /**
  * One call, either direction. The row is the truth: the relay session, the

@@ -78,14 +78,21 @@ export class CallWrapup {
     const turns = await this.calls.turns(call.id);
     const talked = turns.some((t) => t.role === 'caller' && t.text.trim() !== '');
     const eligible = postCallEligible(call, this.settings.postCallMinS);
+    const summarising = talked && this.settings.callSummary;
     const needsNumber =
-      (call.summaryState === null && talked) || (call.postCallSmsState === null && eligible);
+      (call.summaryState === null && summarising) || (call.postCallSmsState === null && eligible);
     const number = needsNumber ? await this.number(call, givingUp) : null;
 
     let summary = call.summary;
     if (call.summaryState === null) {
-      const written = talked ? await this.summarize(call, number, turns) : null;
-      const state: SummaryState = !talked ? 'no_conversation' : written ? 'written' : 'failed';
+      const written = summarising ? await this.summarize(call, number, turns) : null;
+      const state: SummaryState = !talked
+        ? 'no_conversation'
+        : !this.settings.callSummary
+          ? 'disabled'
+          : written
+            ? 'written'
+            : 'failed';
       await this.repo.recordSummary(call.id, written, state);
       summary = written;
     }
