@@ -26,13 +26,15 @@ const LIST_LIMIT = 200;
 export class CallLinksClient {
   constructor(private readonly broker: BrokerClient) {}
 
+  /** The call's texts, oldest first. */
   async texts(accountId: string, callId: string, timeoutMs: number): Promise<CallSmsDto[]> {
     const query: ListSmsCommand = { account_id: accountId, call_id: callId, limit: LIST_LIMIT };
     const page = await this.broker.request(MessagingCommands.smsList, query, {
       timeoutMs,
       expireWithTimeout: true,
     });
-    return page.data.map((m: SmsDto) => ({
+    // Listed newest first; a call's texts read oldest first.
+    return [...page.data].reverse().map((m: SmsDto) => ({
       message_id: m.message_id,
       source: m.source,
       to: m.to,
@@ -41,13 +43,14 @@ export class CallLinksClient {
     }));
   }
 
+  /** The call's bookings and failed attempts, oldest first. */
   async bookings(accountId: string, callId: string, timeoutMs: number): Promise<BookingDto[]> {
     const page = await this.broker.request(
       CalendarCommands.bookingsList,
       { account_id: accountId, call_id: callId, limit: LIST_LIMIT },
       { timeoutMs, expireWithTimeout: true },
     );
-    return page.data;
+    return [...page.data].reverse();
   }
 
   /** Not expired with the timeout: a send that arrives late is still the same (idempotent) send. */
