@@ -8,7 +8,7 @@ import { WrapupPoller } from './wrapup-poller';
 
 /**
  * What happens after a call ends, once: its summary, its post-call SMS and
- * the customer's `call.ended` (see CallWrapup and docs/agent-actions-after-call.md).
+ * the customer's `call.ended` (see CallWrapup and docs/agent-actions.md).
  */
 @Module({
   imports: [CallsCoreModule, NumberResolverModule, AgentModule.register()],
