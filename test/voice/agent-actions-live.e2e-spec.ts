@@ -88,7 +88,7 @@ describe('The agent acts during a call', () => {
     });
     expect(report.status).toBe('completed');
     const heard = spoken(report);
-    expect(heard[1]).toBe('Sure.  I have texted you the code.');
+    expect(heard[1]).toBe('Sure. I have texted you the code.');
     for (const t of report.relay.turns) {
       for (const k of t.tokens) expect(k.token).not.toMatch(/SEND|\[|\]|1234/);
     }

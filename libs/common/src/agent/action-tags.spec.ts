@@ -30,7 +30,7 @@ describe('ActionTagFilter', () => {
       'at 9am]',
       ' Anything else?',
     ]);
-    expect(r.spoken).toBe('Sure, I have sent it.  Anything else?');
+    expect(r.spoken).toBe('Sure, I have sent it. Anything else?');
     expect(r.sms).toEqual(['Your booking is at 9am']);
     expect(r.spoken).not.toMatch(/SEND|SMS|\[|\]/);
   });
@@ -49,7 +49,7 @@ describe('ActionTagFilter', () => {
 
   it('is case-insensitive and finds several tags in one token', () => {
     const r = extractActionTags('A [send_sms: one] b [SEND_SMS:two] c');
-    expect(r).toEqual({ text: 'A  b  c', sms: ['one', 'two'] });
+    expect(r).toEqual({ text: 'A b c', sms: ['one', 'two'] });
   });
 
   it('drops a tag left unclosed at the end of the turn, and a bare start of one', () => {
@@ -58,8 +58,14 @@ describe('ActionTagFilter', () => {
     expect(run(['Okay ', '[SEN']).spoken).toBe('Okay ');
   });
 
+  it('leaves no double space where a tag was, even when the space comes in the next token', () => {
+    expect(run(['Done. [SEND_SMS: x]', ' ', 'Bye.']).spoken).toBe('Done. Bye.');
+    expect(run(['Done.[SEND_SMS: x] Bye.']).spoken).toBe('Done. Bye.');
+    expect(run(['[SEND_SMS: x] Hello']).spoken).toBe('Hello');
+  });
+
   it('ignores an empty tag', () => {
-    expect(extractActionTags('Hi [SEND_SMS:   ] there')).toEqual({ text: 'Hi  there', sms: [] });
+    expect(extractActionTags('Hi [SEND_SMS:   ] there')).toEqual({ text: 'Hi there', sms: [] });
   });
 
   it('drops a runaway tag that grows past any SMS without closing', () => {

@@ -19,6 +19,10 @@ export interface FilteredChunk {
 
 export class ActionTagFilter {
   private held = '';
+  /** What was last let through ends in a space (or nothing was yet): a tag's trailing space is then dropped. */
+  private spaced = true;
+  /** A tag was just taken out: the whitespace that follows it is dropped when `spaced` (no double space). */
+  private afterTag = false;
 
   /** Takes the next delta of the answer; returns what can be spoken and any tag completed. */
   push(delta: string): FilteredChunk {
@@ -26,18 +30,25 @@ export class ActionTagFilter {
     this.held = '';
     let text = '';
     const sms: string[] = [];
+    const say = (words: string) => {
+      if (this.afterTag && this.spaced) words = words.replace(/^\s+/, '');
+      if (words === '') return;
+      this.afterTag = false;
+      this.spaced = /\s$/.test(words);
+      text += words;
+    };
     for (;;) {
       const open = rest.indexOf('[');
       if (open < 0) {
-        text += rest;
+        say(rest);
         break;
       }
-      text += rest.slice(0, open);
+      say(rest.slice(0, open));
       rest = rest.slice(open);
       const head = rest.slice(0, OPENING.length).toUpperCase();
       if (!OPENING.startsWith(head)) {
         // Not our tag: the bracket is spoken, and scanning goes on after it.
-        text += '[';
+        say('[');
         rest = rest.slice(1);
         continue;
       }
@@ -53,6 +64,7 @@ export class ActionTagFilter {
       }
       const body = rest.slice(OPENING.length, close).trim();
       if (body !== '') sms.push(body);
+      this.afterTag = true;
       rest = rest.slice(close + 1);
     }
     return { text, sms };
