@@ -212,7 +212,7 @@ export class Stack {
   }
 
   /** Gateway /health is 200 only when every service answered over RabbitMQ. */
-  async waitHealthy(timeoutMs = 30000): Promise<void> {
+  async waitHealthy(timeoutMs = 45000): Promise<void> {
     await waitFor(
       'all services healthy',
       async () => {
