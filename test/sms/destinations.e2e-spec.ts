@@ -1,0 +1,178 @@
+import { cli } from '../factories/accounts';
+import { inbound, waitForReplies } from '../factories/inbound';
+import { SmsSender, recipient, send, smsSender } from '../factories/sms';
+import { Stack, waitFor } from '../harness/stack';
+
+let usSeq = Math.floor(Math.random() * 80);
+/** A unique valid US number (+1 415 5xx 1234; 1234 is the sandbox's "delivered" rule). */
+function usNumber(): string {
+  usSeq = (usSeq + 1) % 80;
+  return `+1415${520 + usSeq}1234`;
+}
+
+describe('SMS destinations: allowed_destination_countries', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await Stack.start();
+  }, 60_000);
+  afterAll(() => stack?.stop());
+
+  async function storedTo(to: string): Promise<number> {
+    const [row] = await stack.sql(`SELECT count(*)::int AS n FROM messaging.messages WHERE to_number = $1`, [
+      to,
+    ]);
+    return row.n;
+  }
+
+  /** Settings reach messaging by event; sends until one is accepted (or gives up). */
+  async function sendOnceAllowed(s: SmsSender, to: string) {
+    return waitFor(
+      `send to ${to} accepted`,
+      async () => {
+        const res = await send(s, to);
+        return res.status === 202 ? res : undefined;
+      },
+      20_000,
+      200,
+    );
+  }
+
+  it('GET returns the defaults for an account that never changed them', async () => {
+    const s = await smsSender(stack);
+    const res = await s.account.api.get('/v1/account/settings');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      allowed_destination_countries: ['GB'],
+      quiet_hours: { start: '21:00', end: '09:00' },
+      respect_quiet_hours_default: false,
+      updated_at: null,
+    });
+  });
+
+  it('refuses a US number by default with the code, message and details, and stores nothing', async () => {
+    const s = await smsSender(stack);
+    const to = usNumber();
+    const res = await send(s, to);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('destination_not_allowed');
+    expect(res.body.error.message).toBe(
+      `\`to\` ${to} is in US; this account may send to: GB. ` +
+        'Change allowed_destination_countries in the account settings.',
+    );
+    expect(res.body.error.details).toEqual({ country: 'US', allowed: ['GB'] });
+    expect(await storedTo(to)).toBe(0);
+    // UK numbers still go.
+    expect((await send(s, recipient())).status).toBe(202);
+  });
+
+  it('PATCH adding US lets US numbers through; the other settings stay', async () => {
+    const s = await smsSender(stack);
+    const patched = await s.account.api.patch('/v1/account/settings', {
+      allowed_destination_countries: ['gb', 'US', 'US'],
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({
+      allowed_destination_countries: ['GB', 'US'],
+      quiet_hours: { start: '21:00', end: '09:00' },
+      respect_quiet_hours_default: false,
+    });
+    expect(typeof patched.body.updated_at).toBe('string');
+    const to = usNumber();
+    await sendOnceAllowed(s, to);
+    expect(await storedTo(to)).toBe(1);
+
+    const again = await s.account.api.patch('/v1/account/settings', {
+      quiet_hours: { start: '20:30', end: '08:00' },
+      respect_quiet_hours_default: true,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      allowed_destination_countries: ['GB', 'US'],
+      quiet_hours: { start: '20:30', end: '08:00' },
+      respect_quiet_hours_default: true,
+    });
+    expect((await s.account.api.get('/v1/account/settings')).body).toEqual(again.body);
+  });
+
+  it('a narrower list applies too: removing GB refuses UK numbers', async () => {
+    const s = await smsSender(stack);
+    expect(
+      (await s.account.api.patch('/v1/account/settings', { allowed_destination_countries: ['IE'] })).status,
+    ).toBe(200);
+    const to = recipient();
+    const refused = await waitFor(
+      'UK refused',
+      async () => {
+        const res = await send(s, to);
+        return res.status === 422 ? res : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(refused.body.error.details).toEqual({ country: 'GB', allowed: ['IE'] });
+    expect(await storedTo(to)).toBe(0);
+  });
+
+  it.each([
+    ['unknown country', { allowed_destination_countries: ['XX'] }, 'allowed_destination_countries'],
+    ['empty list', { allowed_destination_countries: [] }, 'allowed_destination_countries'],
+    ['not a list', { allowed_destination_countries: 'GB' }, 'allowed_destination_countries'],
+    ['too many', { allowed_destination_countries: Array(251).fill('GB') }, 'allowed_destination_countries'],
+    ['bad time', { quiet_hours: { start: '25:00', end: '09:00' } }, 'quiet_hours.start'],
+    ['not boolean', { respect_quiet_hours_default: 'yes' }, 'respect_quiet_hours_default'],
+    ['unknown field', { colour: 'red' }, 'colour'],
+  ])('PATCH refuses %s with validation_failed naming the field', async (_name, body, field) => {
+    const s = await smsSender(stack);
+    const res = await s.account.api.patch('/v1/account/settings', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('validation_failed');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+    expect((await s.account.api.get('/v1/account/settings')).body.updated_at).toBeNull();
+  });
+
+  it('the CLI changes the settings, and messaging follows', async () => {
+    const s = await smsSender(stack);
+    const { stdout } = await cli(
+      stack,
+      'account:settings',
+      '--account',
+      s.account.account_id,
+      '--allowed-destination-countries',
+      'GB,US',
+      '--quiet-hours',
+      '22:00-08:00',
+    );
+    expect(JSON.parse(stdout.trim())).toMatchObject({
+      allowed_destination_countries: ['GB', 'US'],
+      quiet_hours: { start: '22:00', end: '08:00' },
+    });
+    expect((await s.account.api.get('/v1/account/settings')).body.allowed_destination_countries).toEqual([
+      'GB',
+      'US',
+    ]);
+    await sendOnceAllowed(s, usNumber());
+  });
+
+  it('the CLI refuses an unknown country', async () => {
+    const s = await smsSender(stack);
+    await expect(
+      cli(
+        stack,
+        'account:settings',
+        '--account',
+        s.account.account_id,
+        '--allowed-destination-countries',
+        'ZZ',
+      ),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('validation_failed') });
+  });
+
+  it('an agent still replies to a US texter (answering someone who wrote to us)', async () => {
+    const s = await smsSender(stack);
+    const from = usNumber();
+    await inbound(stack, from, s.from_number, 'Hello from New York');
+    const [reply] = await waitForReplies(stack, s, from, 1);
+    expect(reply.to).toBe(from);
+  });
+});
