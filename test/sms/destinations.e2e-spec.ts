@@ -1,7 +1,9 @@
 import { cli } from '../factories/accounts';
 import { inbound, waitForReplies } from '../factories/inbound';
 import { SmsSender, recipient, send, smsSender } from '../factories/sms';
+import { http } from '../harness/api';
 import { Stack, waitFor } from '../harness/stack';
+import { Documented } from '../openapi/documented';
 
 let usSeq = Math.floor(Math.random() * 80);
 /** A unique valid US number (+1 415 5xx 1234; 1234 is the sandbox's "delivered" rule). */
@@ -166,6 +168,29 @@ describe('SMS destinations: allowed_destination_countries', () => {
         'ZZ',
       ),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('validation_failed') });
+  });
+
+  it('answers as the OpenAPI document says (settings and the refusal)', async () => {
+    const doc = new Documented((await http('GET', `${stack.gatewayUrl}/openapi.json`)).body);
+    const s = await smsSender(stack);
+    const check = async (method: string, path: string, body?: unknown) => {
+      const res = await s.account.api.request(method, path, body);
+      expect(doc.responseProblems(method, path, res.status, res.body)).toEqual([]);
+      return res.status;
+    };
+    expect(await check('GET', '/v1/account/settings')).toBe(200);
+    expect(await check('PATCH', '/v1/account/settings', { allowed_destination_countries: ['XX'] })).toBe(400);
+    expect(
+      await check('POST', '/v1/sms', {
+        agent_id: s.agent_id,
+        from_number: s.from_number,
+        to: usNumber(),
+        message: 'hi',
+      }),
+    ).toBe(422);
+    expect(
+      await check('PATCH', '/v1/account/settings', { allowed_destination_countries: ['GB', 'FR'] }),
+    ).toBe(200);
   });
 
   it('an agent still replies to a US texter (answering someone who wrote to us)', async () => {
