@@ -1,7 +1,9 @@
+import { AmqpBroker, AppError, BrokerClient, MessagingCommands, Topology, newId } from '@nixflex/common';
 import { cli } from '../factories/accounts';
 import { inbound, waitForReplies } from '../factories/inbound';
 import { SmsSender, recipient, send, smsSender } from '../factories/sms';
 import { http } from '../harness/api';
+import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
 import { Documented } from '../openapi/documented';
 
@@ -191,6 +193,40 @@ describe('SMS destinations: allowed_destination_countries', () => {
     expect(
       await check('PATCH', '/v1/account/settings', { allowed_destination_countries: ['GB', 'FR'] }),
     ).toBe(200);
+  });
+
+  it('refuses an SMS a call asks for (sms.call-send.v1) to a US number the same way', async () => {
+    const s = await smsSender(stack);
+    const broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
+    await broker.start();
+    try {
+      const callId = newId('call');
+      const to = usNumber();
+      const err = await new BrokerClient(broker, 10_000)
+        .request(MessagingCommands.callSmsSend, {
+          account_id: s.account.account_id,
+          agent_id: s.agent_id,
+          call_id: callId,
+          from_number: s.from_number,
+          to,
+          message: 'Your booking is confirmed.',
+          source: 'in_call',
+          idempotency_key: `${callId}:turn:1:sms:0`,
+        })
+        .then(
+          () => {
+            throw new Error('expected a refusal');
+          },
+          (e: unknown) => e as AppError,
+        );
+      expect(err).toMatchObject({
+        code: 'destination_not_allowed',
+        details: { country: 'US', allowed: ['GB'] },
+      });
+      expect(await storedTo(to)).toBe(0);
+    } finally {
+      await broker.close();
+    }
   });
 
   it('an agent still replies to a US texter (answering someone who wrote to us)', async () => {
