@@ -135,6 +135,36 @@ describe('SMS destinations: allowed_destination_countries', () => {
     expect((await s.account.api.get('/v1/account/settings')).body.updated_at).toBeNull();
   });
 
+  it('never answers 5xx to odd settings bodies', async () => {
+    const s = await smsSender(stack);
+    const odd: unknown[] = [
+      null,
+      [],
+      'GB',
+      42,
+      { allowed_destination_countries: null },
+      { allowed_destination_countries: [null] },
+      { allowed_destination_countries: [['GB']] },
+      { allowed_destination_countries: [42] },
+      { allowed_destination_countries: ['G'.repeat(10_000)] },
+      { quiet_hours: null },
+      { quiet_hours: '21:00' },
+      { quiet_hours: { start: '21:00' } },
+      { quiet_hours: { start: '21:00', end: '09:00', extra: 1 } },
+      { respect_quiet_hours_default: null },
+    ];
+    for (const body of odd) {
+      const res = await s.account.api.patch('/v1/account/settings', body);
+      expect({ body, status: res.status < 500 }).toEqual({ body, status: true });
+      if (res.status >= 400) expect(typeof res.body.error.code).toBe('string');
+    }
+    // An empty change (`{}`) answers the settings and writes nothing.
+    const empty = await s.account.api.patch('/v1/account/settings', {});
+    expect(empty.status).toBe(200);
+    expect(empty.body.updated_at).toBeNull();
+    expect((await s.account.api.get('/v1/account/settings')).body.updated_at).toBeNull();
+  });
+
   it('the CLI changes the settings, and messaging follows', async () => {
     const s = await smsSender(stack);
     const { stdout } = await cli(

@@ -28,6 +28,14 @@ export class AccountSettingsService {
   }
 
   async update(accountId: string, body: UpdateAccountSettingsBody): Promise<AccountSettingsDto> {
+    // Nothing to change: no new version, no event.
+    if (
+      body.allowed_destination_countries === undefined &&
+      body.quiet_hours === undefined &&
+      body.respect_quiet_hours_default === undefined
+    ) {
+      return this.get(accountId);
+    }
     const saved = await this.repo.transaction(async (m) => {
       if (!(await this.repo.lockAccount(m, accountId))) {
         throw new AppError('not_found', `Account ${accountId} does not exist`);

@@ -10,8 +10,9 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsOptional,
+  IsObject,
   Matches,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { getCountries } from 'libphonenumber-js/max';
@@ -21,6 +22,8 @@ export const KNOWN_COUNTRIES: readonly string[] = getCountries();
 /** Where an account may send SMS until it says otherwise. */
 export const DEFAULT_ALLOWED_DESTINATION_COUNTRIES: readonly string[] = ['GB'];
 export const DEFAULT_QUIET_HOURS = { start: '21:00', end: '09:00' } as const;
+/** Optional, but never null: a setting always has a value (omit the field to keep it). */
+const IsOptionalNotNull = () => ValidateIf((_: unknown, value: unknown) => value !== undefined);
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export class QuietHoursDto {
@@ -60,7 +63,7 @@ export class UpdateAccountSettingsBody {
     example: ['GB', 'IE'],
     description: 'ISO 3166-1 alpha-2 country codes (case-insensitive; duplicates are dropped)',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(({ value }: { value: unknown }) =>
     Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v)) : value,
   )
@@ -74,13 +77,14 @@ export class UpdateAccountSettingsBody {
   allowed_destination_countries?: string[];
 
   @ApiPropertyOptional({ type: QuietHoursDto })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsObject({ message: 'quiet_hours must be an object {start, end}' })
   @ValidateNested()
   @Type(() => QuietHoursDto)
   quiet_hours?: QuietHoursDto;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean({ message: 'respect_quiet_hours_default must be a boolean' })
   respect_quiet_hours_default?: boolean;
 }
