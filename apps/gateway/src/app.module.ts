@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
+import { AccountSettingsModule } from './account-settings/account-settings.module';
 import { AgentsModule } from './agents/agents.module';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
@@ -20,6 +21,7 @@ import { SmsModule } from './sms/sms.module';
     CallsModule,
     CustomerWebhooksModule,
     BookingsModule,
+    AccountSettingsModule,
   ],
   controllers: [HealthController],
 })

@@ -3,10 +3,24 @@
  *   npm run cli -- accounts:create --name "Acme Dental"
  *   npm run cli -- keys:create --account acct_...
  *   npm run cli -- keys:revoke key_...
+ *   npm run cli -- account:settings --account acct_... [--allowed-destination-countries GB,IE]
+ *     [--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]
  * Prints one line of JSON. The secret is shown here once and never stored.
  */
 import 'reflect-metadata';
-import { configOrExit, createDataSource, migrate } from '@nixflex/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import {
+  BrokerClient,
+  Outbox,
+  UpdateAccountSettingsBody,
+  configOrExit,
+  createDataSource,
+  migrate,
+} from '@nixflex/common';
+import { AccountSettings } from './account-settings/account-settings.entity';
+import { AccountSettingsRepository } from './account-settings/account-settings.repository';
+import { AccountSettingsService } from './account-settings/account-settings.service';
 import { Account } from './auth/account.entity';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
@@ -23,7 +37,7 @@ async function main(): Promise<number> {
   const ds = await createDataSource({
     service: 'gateway',
     databaseUrl: cfg.databaseUrl,
-    entities: [Account, ApiKey],
+    entities: [Account, ApiKey, AccountSettings],
     poolSize: 1,
   }).initialize();
   const keys = new ApiKeysService(ds.getRepository(Account), ds.getRepository(ApiKey));
@@ -48,14 +62,59 @@ async function main(): Promise<number> {
         out({ key_id: keyId, revoked: true });
         return 0;
       }
+      case 'account:settings': {
+        const account = flag(args, '--account');
+        if (!account) throw new Error('account:settings needs --account ACCOUNT_ID');
+        // The CLI only writes the event's outbox row; the running gateway's relay publishes it.
+        const settings = new AccountSettingsService(
+          new AccountSettingsRepository(ds.getRepository(AccountSettings)),
+          new Outbox(ds, undefined as unknown as BrokerClient, 'gateway'),
+        );
+        const body = settingsBody(args);
+        out(
+          Object.keys(body).length > 0 ? await settings.update(account, body) : await settings.get(account),
+        );
+        return 0;
+      }
       default:
         throw new Error(
-          'usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID',
+          'usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID | ' +
+            'account:settings --account ID [--allowed-destination-countries GB,IE] ' +
+            '[--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]',
         );
     }
   } finally {
     await ds.destroy();
   }
+}
+
+/** The flags given, validated exactly as `PATCH /v1/account/settings` validates its body. */
+function settingsBody(args: string[]): UpdateAccountSettingsBody {
+  const plain: Record<string, unknown> = {};
+  const countries = flag(args, '--allowed-destination-countries');
+  if (countries !== undefined) plain.allowed_destination_countries = countries.split(',');
+  const quiet = flag(args, '--quiet-hours');
+  if (quiet !== undefined) {
+    const [start, end] = quiet.split('-');
+    plain.quiet_hours = { start, end };
+  }
+  const respect = flag(args, '--respect-quiet-hours-default');
+  if (respect !== undefined) {
+    if (respect !== 'true' && respect !== 'false') {
+      throw new Error('--respect-quiet-hours-default must be true or false');
+    }
+    plain.respect_quiet_hours_default = respect === 'true';
+  }
+  const body = plainToInstance(UpdateAccountSettingsBody, plain);
+  const errors = validateSync(body, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) {
+    const messages = errors.flatMap((e) => [
+      ...Object.values(e.constraints ?? {}),
+      ...(e.children ?? []).flatMap((c) => Object.values(c.constraints ?? {})),
+    ]);
+    throw new Error(`validation_failed: ${messages.join('; ')}`);
+  }
+  return body;
 }
 
 function out(value: unknown): void {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
+import { AccountDestinations } from './destinations/account-destinations.entity';
 import { HealthHandler } from './health/health.handler';
 import { InboundReply } from './inbound/inbound-reply.entity';
 import { InboundModule } from './inbound/inbound.module';
@@ -9,7 +10,10 @@ import { SmsModule } from './sms/sms.module';
 
 @Module({
   imports: [
-    CoreModule.forService({ service: 'messaging', entities: [...SMS_ENTITIES, OptOut, InboundReply] }),
+    CoreModule.forService({
+      service: 'messaging',
+      entities: [...SMS_ENTITIES, OptOut, InboundReply, AccountDestinations],
+    }),
     SmsModule,
     InboundModule,
   ],

@@ -55,6 +55,7 @@ export class SmsController {
       'number_not_found',
       'number_not_attached_to_agent',
       'recipient_opted_out',
+      'destination_not_allowed',
       'idempotency_key_reused',
       'idempotency_key_in_use',
     ],

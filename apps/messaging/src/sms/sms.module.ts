@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { NumberResolverModule } from '@nixflex/common/numbers';
+import { DestinationsModule } from '../destinations/destinations.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { SmsSendService } from './accept/send.service';
 import {
@@ -21,7 +22,7 @@ import { StatusMachine } from './status/status-machine';
 import { StatusReconciler } from './status/status-reconciler';
 
 @Module({
-  imports: [TypeOrmModule.forFeature(SMS_ENTITIES), NumberResolverModule, OptOutsModule],
+  imports: [TypeOrmModule.forFeature(SMS_ENTITIES), NumberResolverModule, OptOutsModule, DestinationsModule],
   controllers: [SmsHandler],
   providers: [
     { provide: SMS_SETTINGS, useFactory: () => loadSmsSettings() },

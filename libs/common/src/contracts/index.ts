@@ -1,3 +1,4 @@
+import type { AccountsEventMap } from './accounts';
 import type { CalendarCommandMap } from './calendar';
 import type { CustomerEventsEventMap, CustomerWebhooksCommandMap } from './customer-events';
 import type { MessagingCommandMap, MessagingEventMap } from './messaging';
@@ -14,6 +15,7 @@ export * from './customer-events';
 export * from './voice';
 export * from './pagination';
 export * from './calendar';
+export * from './accounts';
 
 /** Every command (request/reply) routing key, typed to its request and response. */
 export type CommandMap = SystemCommandMap &
@@ -29,7 +31,8 @@ export type EventMap = SystemEventMap &
   MessagingEventMap &
   TwilioWebhookEventMap &
   CustomerEventsEventMap &
-  VoiceEventMap;
+  VoiceEventMap &
+  AccountsEventMap;
 
 export type CommandKey = Extract<keyof CommandMap, string>;
 export type CommandRequest<K extends CommandKey> = CommandMap[K] extends { request: infer R } ? R : never;

@@ -36,6 +36,7 @@ export const ERROR_STATUS = {
   message_too_long: 400,
   message_not_found: 404,
   recipient_opted_out: 422,
+  destination_not_allowed: 422,
   idempotency_key_reused: 422,
   idempotency_key_in_use: 409,
   invalid_cursor: 400,

@@ -13,6 +13,7 @@ import { NumberResolver } from '@nixflex/common/numbers';
 import { SMS_MAX_LENGTH, countSegments, estimateCost, lengthWarnings } from '@nixflex/common/sms';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { DestinationPolicy } from '../../destinations/destination-policy';
 import { IdempotencyKeysRepository, MessagesRepository } from '../data';
 import { statusRank } from '../status/status-rules';
 
@@ -54,6 +55,7 @@ export class SmsSendService {
     private readonly idempotencyKeys: IdempotencyKeysRepository,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
+    private readonly destinations: DestinationPolicy,
   ) {}
 
   /** `POST /v1/sms`, with Stripe's Idempotency-Key semantics. */
@@ -179,6 +181,8 @@ export class SmsSendService {
       sms.agent_id,
       "replies go to the number's agent, so send with that agent_id",
     );
+    // An agent replying to someone who texted us answers them wherever they are.
+    if (sms.source !== 'agent_reply') await this.destinations.assertAllowed(sms.account_id, to);
     return { to, from };
   }
 

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, DEFAULT_ALLOWED_DESTINATION_COUNTRIES } from '@nixflex/common';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { AccountDestinationsRepository } from './account-destinations.repository';
+
+/**
+ * Where an account may send SMS: its `allowed_destination_countries`, as the
+ * last `accounts.settings-changed.v1` told messaging, `["GB"]` before any.
+ */
+@Injectable()
+export class DestinationPolicy {
+  constructor(private readonly repo: AccountDestinationsRepository) {}
+
+  /** `422 destination_not_allowed` when `to` (E.164) is in a country the account may not send to. */
+  async assertAllowed(accountId: string, to: string): Promise<void> {
+    const allowed = (await this.repo.allowedCountries(accountId)) ?? [
+      ...DEFAULT_ALLOWED_DESTINATION_COUNTRIES,
+    ];
+    const country = parsePhoneNumberFromString(to)?.country ?? null;
+    if (country && allowed.includes(country)) return;
+    const where = country ? `is in ${country}` : 'is in no country we can tell';
+    throw new AppError(
+      'destination_not_allowed',
+      `\`to\` ${to} ${where}; this account may send to: ${allowed.join(', ')}. ` +
+        'Change allowed_destination_countries in the account settings.',
+      { country, allowed },
+    );
+  }
+}
