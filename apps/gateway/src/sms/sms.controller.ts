@@ -56,10 +56,10 @@ export class SmsController {
       'number_not_found',
       'number_not_attached_to_agent',
       'recipient_opted_out',
-      'invalid_send_at',
-      'quiet_hours_unsupported_country',
       'idempotency_key_reused',
       'idempotency_key_in_use',
+      'invalid_send_at',
+      'quiet_hours_unsupported_country',
     ],
     { body: true },
   )

@@ -56,9 +56,9 @@ export class SmsSendService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly idempotencyKeys: IdempotencyKeysRepository,
+    private readonly clock: Clock,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
-    private readonly clock: Clock,
   ) {}
 
   /** `POST /v1/sms`, with Stripe's Idempotency-Key semantics. */
