@@ -8,3 +8,4 @@ export * from './nest';
 export * from './ids';
 export * from './phone';
 export * from './twilio/twilio-client';
+export * from './clock';

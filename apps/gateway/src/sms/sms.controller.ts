@@ -43,6 +43,7 @@ export class SmsController {
     summary: 'Send an SMS from an imported number',
     description:
       'The message is stored and will reach Twilio exactly once; follow its status with `GET /v1/sms/{id}`. ' +
+      'With `send_at` or `respect_quiet_hours` it may wait in `scheduled` until `scheduled_for` (cancel with `POST /v1/sms/{id}/cancel`). ' +
       'With an `Idempotency-Key`, a retry gets the first answer back.',
   })
   @ApiIdempotencyKey()
@@ -58,6 +59,8 @@ export class SmsController {
       'destination_not_allowed',
       'idempotency_key_reused',
       'idempotency_key_in_use',
+      'invalid_send_at',
+      'quiet_hours_unsupported_country',
     ],
     { body: true },
   )
@@ -81,6 +84,23 @@ export class SmsController {
   @ApiErrors(['validation_failed', 'invalid_cursor'])
   list(@CurrentPrincipal() p: Principal, @Query() q: ListSmsQuery): Promise<Page<SmsDto>> {
     return this.broker.request(MessagingCommands.smsList, { ...q, account_id: p.accountId });
+  }
+
+  /** Only a `scheduled` message can be canceled; one handed to Twilio cannot be unsent. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a scheduled message',
+    description:
+      'A `scheduled` message becomes `canceled` and is never sent. One already queued or sent is `409 sms_not_cancelable`.',
+  })
+  @ApiParam({ name: 'id', description: 'Our id (`msg_...`)' })
+  @ApiOkResponse({ type: SmsDetailDto })
+  @ApiErrors(['message_not_found', 'sms_not_cancelable'])
+  cancel(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<SmsDetailDto> {
+    if (id.length > 64)
+      throw new AppError('message_not_found', `No message ${id.slice(0, 64)}... in this account`);
+    return this.broker.request(MessagingCommands.smsCancel, { account_id: p.accountId, id });
   }
 
   /** By our id (`msg_...`) or by the Twilio SID (`SM...`). */

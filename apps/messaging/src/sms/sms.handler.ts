@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import {
   AmqpContext,
+  CancelSmsCommand,
   GetSmsCommand,
   ListSmsCommand,
   MessagingCommands,
@@ -19,6 +20,7 @@ import {
 import { SmsSendService } from './accept/send.service';
 import { SmsDispatcher } from './dispatch/dispatcher';
 import { SmsQueryService } from './queries/sms-query.service';
+import { SmsCancelService } from './schedule/cancel.service';
 import { StatusIngestService } from './status/status-ingest.service';
 
 @Controller()
@@ -28,7 +30,13 @@ export class SmsHandler {
     private readonly query: SmsQueryService,
     private readonly dispatcher: SmsDispatcher,
     private readonly statuses: StatusIngestService,
+    private readonly canceler: SmsCancelService,
   ) {}
+
+  @MessagePattern(MessagingCommands.smsCancel)
+  cancel(@Payload() cmd: CancelSmsCommand): Promise<SmsDetailDto> {
+    return this.canceler.cancel(cmd);
+  }
 
   @MessagePattern(MessagingCommands.smsSend)
   send(@Payload() cmd: SendSmsCommand): Promise<SmsAcceptedDto> {

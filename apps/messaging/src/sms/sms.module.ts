@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock, systemClock } from '@nixflex/common';
 import { NumberResolverModule } from '@nixflex/common/numbers';
 import { DestinationsModule } from '../destinations/destinations.module';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
@@ -13,6 +14,8 @@ import {
 import { SmsDispatcher } from './dispatch/dispatcher';
 import { TwilioSender } from './dispatch/twilio-sender';
 import { SmsQueryService } from './queries/sms-query.service';
+import { SmsCancelService } from './schedule/cancel.service';
+import { ScheduleReleaser } from './schedule/schedule-releaser';
 import { SmsHandler } from './sms.handler';
 import { SmsPoller } from './sms-poller';
 import { SMS_SETTINGS, loadSmsSettings } from './sms.settings';
@@ -26,6 +29,7 @@ import { StatusReconciler } from './status/status-reconciler';
   controllers: [SmsHandler],
   providers: [
     { provide: SMS_SETTINGS, useFactory: () => loadSmsSettings() },
+    { provide: Clock, useFactory: systemClock },
     MessagesRepository,
     StatusCallbacksRepository,
     IdempotencyKeysRepository,
@@ -38,6 +42,8 @@ import { StatusReconciler } from './status/status-reconciler';
     ErrorCodeBackfill,
     StatusReconciler,
     SmsPoller,
+    SmsCancelService,
+    ScheduleReleaser,
   ],
   exports: [SmsSendService],
 })

@@ -77,6 +77,10 @@ describe('loadConfig', () => {
         ALLOW_LOOPBACK_WEBHOOKS: 'true',
       }),
     ).toThrow(/ALLOW_LOOPBACK_WEBHOOKS/);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: key, CLOCK_OFFSET_MS: '3600000' }),
+    ).toThrow(/CLOCK_OFFSET_MS is for tests only/);
+    expect(loadConfig({ CLOCK_OFFSET_MS: '-3600000' }).clockOffsetMs).toBe(-3_600_000);
   });
 
   it('accepts several keys for rotation, the first one encrypting', () => {

@@ -49,6 +49,8 @@ export interface Config {
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Development/test only: shifts the services' `Clock` (quiet hours, scheduled sends) by this much. */
+  clockOffsetMs: number;
 }
 
 /** How calls sound and when a silent or slow call gives up (the `VOICE_*` variables). */
@@ -176,10 +178,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
   };
   config.publicVoiceBaseUrl = publicVoiceBaseUrl(r, config);
   if (production && config.allowLoopbackWebhooks) {
     r.problem('ALLOW_LOOPBACK_WEBHOOKS must not be true in production');
+  }
+  if (production && config.clockOffsetMs !== 0) {
+    r.problem('CLOCK_OFFSET_MS is for tests only and must not be set in production');
   }
   return r.done(config);
 }

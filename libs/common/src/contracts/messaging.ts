@@ -3,7 +3,7 @@
  * A change to a payload is a new versioned key, never an edit.
  */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ID_PATTERNS } from '../ids';
 import type { CostEstimate, SmsEncoding, SmsStatus, SmsWarning } from '../sms';
 import { SMS_STATUSES } from '../sms/status';
@@ -45,6 +45,27 @@ export class SendSmsBody {
   @IsString()
   @MaxLength(20000)
   message: string;
+
+  /** Checked by messaging (`invalid_send_at`), not here, so every bad value gets that one code. */
+  @ApiPropertyOptional({
+    maxLength: 64,
+    example: '2026-12-24T10:00:00+00:00',
+    description:
+      'Send later: ISO 8601 with an offset (`Z` or `+01:00`), in the future and at most 30 days ahead (`invalid_send_at`). The message waits in `scheduled` and can be canceled until then',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  send_at?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      "Never deliver between 21:00 and 09:00 in the recipient's local time (from the number's country; every zone of a multi-zone country): a message that would go then is scheduled for 09:00",
+  })
+  @IsOptional()
+  @IsBoolean()
+  respect_quiet_hours?: boolean;
 }
 
 /** `sms.send.v1`: the gateway's send, with the id it generated and the caller's idempotency key. */
@@ -71,6 +92,17 @@ export class GetSmsCommand {
   account_id: string;
 
   /** Our id (`msg_...`) or the Twilio SID (`SM...`/`MM...`). */
+  @IsString()
+  @MaxLength(64)
+  id: string;
+}
+
+/** `sms.cancel.v1`: cancel a scheduled message (`POST /v1/sms/{id}/cancel`). */
+export class CancelSmsCommand {
+  @IsAccountId()
+  account_id: string;
+
+  /** Our id (`msg_...`). */
   @IsString()
   @MaxLength(64)
   id: string;
@@ -146,8 +178,17 @@ export class SmsAcceptedDto {
   @ApiProperty({ example: 'msg_0123456789abcdef' })
   message_id: string;
 
-  @ApiProperty({ enum: ['queued'] })
-  status: 'queued';
+  @ApiProperty({
+    enum: ['queued', 'scheduled'],
+    description: '`scheduled`: it waits until `scheduled_for` (`send_at`, or the end of quiet hours)',
+  })
+  status: 'queued' | 'scheduled';
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'When a `scheduled` message will be queued for sending',
+  })
+  scheduled_for?: string;
 
   @ApiProperty()
   agent_id: string;
@@ -253,6 +294,14 @@ export class SmsDto {
   })
   call_id: string | null;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'For a scheduled send: when it was (or will be) queued for sending',
+  })
+  scheduled_for: string | null;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -272,8 +321,8 @@ export class SmsStatusChange {
   @ApiProperty({ format: 'date-time' })
   at: string;
 
-  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper'] })
-  source: 'api' | 'sender' | 'twilio_callback' | 'sweeper';
+  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper', 'scheduler'] })
+  source: 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler';
 }
 
 export class SmsDetailDto extends SmsDto {
@@ -398,6 +447,8 @@ export const MessagingCommands = {
   callSmsSend: 'sms.call-send.v1',
   smsGet: 'sms.get.v1',
   smsList: 'sms.list.v1',
+  /** Cancel a `scheduled` message (see CancelSmsCommand). */
+  smsCancel: 'sms.cancel.v1',
   optOutsList: 'sms.opt-outs.list.v1',
   /** Texts between a number and a caller, for another channel's prompt (see CallerHistoryQuery). */
   callerHistory: 'sms.caller-history.v1',
@@ -408,6 +459,7 @@ export interface MessagingCommandMap {
   'sms.call-send.v1': { request: SendCallSmsCommand; response: SmsAcceptedDto };
   'sms.get.v1': { request: GetSmsCommand; response: SmsDetailDto };
   'sms.list.v1': { request: ListSmsCommand; response: Page<SmsDto> };
+  'sms.cancel.v1': { request: CancelSmsCommand; response: SmsDetailDto };
   'sms.opt-outs.list.v1': { request: ListOptOutsCommand; response: OptOutList };
   'sms.caller-history.v1': { request: CallerHistoryQuery; response: { texts: TextHistoryEntry[] } };
 }

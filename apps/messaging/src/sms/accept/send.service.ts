@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   AppError,
+  Clock,
   MessagingEvents,
   Outbox,
   SendCallSmsCommand,
@@ -16,6 +17,7 @@ import type { EntityManager } from 'typeorm';
 import { DestinationPolicy } from '../../destinations/destination-policy';
 import { IdempotencyKeysRepository, MessagesRepository } from '../data';
 import { statusRank } from '../status/status-rules';
+import { SendTiming, scheduleFor } from '../schedule/send-timing';
 
 /** How long an Idempotency-Key is remembered, as Stripe does. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -40,6 +42,8 @@ export interface OutboundSms {
   source?: 'api' | 'agent_reply' | 'post_call' | 'in_call';
   /** For `in_call` / `post_call`: the call that asked for it. */
   call_id?: string | null;
+  /** When it may go: `send_at` and quiet hours (see `scheduleFor`); absent is now. */
+  timing?: SendTiming;
 }
 
 /**
@@ -53,6 +57,7 @@ export class SmsSendService {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly idempotencyKeys: IdempotencyKeysRepository,
+    private readonly clock: Clock,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
     private readonly destinations: DestinationPolicy,
@@ -69,10 +74,16 @@ export class SmsSendService {
       api_key_id: cmd.api_key_id ?? null,
       message_id: cmd.message_id,
       source: 'api',
+      timing: { sendAt: cmd.send_at, respectQuietHours: cmd.respect_quiet_hours === true },
     };
     const key = cmd.idempotency_key;
     if (!key) return this.send(sms);
-    return this.sendIdempotent(sms, key, hashRequest([cmd.agent_id, cmd.to, cmd.from_number, cmd.message]));
+    // The timing fields join the hash only when given, so keys stored before they existed still match.
+    const fields = [cmd.agent_id, cmd.to, cmd.from_number, cmd.message];
+    if (cmd.send_at !== undefined || cmd.respect_quiet_hours !== undefined) {
+      fields.push(cmd.send_at ?? '', String(cmd.respect_quiet_hours === true));
+    }
+    return this.sendIdempotent(sms, key, hashRequest(fields));
   }
 
   /**
@@ -107,7 +118,7 @@ export class SmsSendService {
     // Checked before the transaction (no connection held across the number
     // lookup); a refusal is raised only if this is not a replay, so a replay
     // answers as the first request did even if the number moved since.
-    const checked = await this.check(sms).then(
+    const checked = await this.checkAndTime(sms).then(
       (ok) => ({ ok }),
       (error: unknown) => ({ error }),
     );
@@ -146,10 +157,17 @@ export class SmsSendService {
 
   /** Validates and stores one outbound SMS (no idempotency key). */
   async send(sms: OutboundSms): Promise<SmsAcceptedDto> {
-    const checked = await this.check(sms);
+    const checked = await this.checkAndTime(sms);
     const dto = await this.store(sms, checked);
     this.outbox.kick();
     return dto;
+  }
+
+  /** `check`, then when the message may go (`invalid_send_at`, quiet hours). */
+  private async checkAndTime(sms: OutboundSms): Promise<Checked & { scheduledFor: Date | null }> {
+    const checked = await this.check(sms);
+    const scheduledFor = sms.timing ? scheduleFor(sms.timing, checked.to, this.clock.now()) : null;
+    return { ...checked, scheduledFor };
   }
 
   /** Everything that needs no transaction: formats, length, and the sending number. */
@@ -186,34 +204,45 @@ export class SmsSendService {
     return { to, from };
   }
 
-  /** Stores the message in one statement, in `m`'s transaction when given. */
-  private async store(sms: OutboundSms, { to, from }: Checked, m?: EntityManager): Promise<SmsAcceptedDto> {
+  /**
+   * Stores the message in one statement, in `m`'s transaction when given:
+   * `queued` with its dispatch event, or `scheduled` for `scheduledFor`
+   * without one (the release poller queues it then).
+   */
+  private async store(
+    sms: OutboundSms,
+    { to, from, scheduledFor }: Checked & { scheduledFor: Date | null },
+    m?: EntityManager,
+  ): Promise<SmsAcceptedDto> {
     const info = countSegments(sms.message);
     const cost = estimateCost(to, info.segments);
     const warnings = lengthWarnings(sms.message, info);
     const id = sms.message_id ?? newId('msg');
     const now = new Date();
-    const stored = await this.messages.insertQueuedOutbound(
-      {
-        id,
-        accountId: sms.account_id,
-        apiKeyId: sms.api_key_id ?? null,
-        agentId: sms.agent_id,
-        source: sms.source ?? 'api',
-        from,
-        to,
-        body: sms.message,
-        segments: info.segments,
-        encoding: info.encoding,
-        estimatedCost: cost,
-        inReplyTo: sms.in_reply_to ?? null,
-        callId: sms.call_id ?? null,
-        statusRank: statusRank('queued'),
-        at: now,
-      },
-      this.outbox.row(MessagingEvents.smsDispatch, { message_id: id }),
-      m,
-    );
+    const row = {
+      id,
+      accountId: sms.account_id,
+      apiKeyId: sms.api_key_id ?? null,
+      agentId: sms.agent_id,
+      source: sms.source ?? 'api',
+      from,
+      to,
+      body: sms.message,
+      segments: info.segments,
+      encoding: info.encoding,
+      estimatedCost: cost,
+      inReplyTo: sms.in_reply_to ?? null,
+      callId: sms.call_id ?? null,
+      statusRank: statusRank(scheduledFor ? 'scheduled' : 'queued'),
+      at: now,
+    };
+    const stored = scheduledFor
+      ? await this.messages.insertScheduledOutbound({ ...row, scheduledFor }, m)
+      : await this.messages.insertQueuedOutbound(
+          row,
+          this.outbox.row(MessagingEvents.smsDispatch, { message_id: id }),
+          m,
+        );
     // The recipient sent STOP (or Twilio answered 21610) to this number: nothing more goes out to them.
     if (!stored) {
       throw new AppError(
@@ -223,7 +252,8 @@ export class SmsSendService {
     }
     return {
       message_id: id,
-      status: 'queued',
+      status: scheduledFor ? 'scheduled' : 'queued',
+      ...(scheduledFor ? { scheduled_for: scheduledFor.toISOString() } : {}),
       agent_id: sms.agent_id,
       to,
       from_number: from,

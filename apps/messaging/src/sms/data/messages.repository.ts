@@ -58,6 +58,11 @@ export interface QueuedOutbound {
   at: Date;
 }
 
+/** A message accepted to go later: stored `scheduled`, released at `scheduledFor`. */
+export interface ScheduledOutbound extends QueuedOutbound {
+  scheduledFor: Date;
+}
+
 /** An outbox row's values, as `Outbox.row` builds them, for an insert folded into a statement. */
 export interface OutboxValues {
   id: string;
@@ -161,6 +166,35 @@ export interface CallbackChange {
   customerErrorMessage: string | null;
 }
 
+/** The columns of an accepted outbound message, as `insertQueuedOutbound`'s parameters give them. */
+const QUEUED_DEFAULTS = {
+  id: '$1',
+  accountId: '$2',
+  apiKeyId: '$3',
+  agentId: '$4',
+  direction: `'outbound'`,
+  source: '$5',
+  fromNumber: '$7',
+  toNumber: '$8',
+  ourNumber: '$7',
+  otherParty: '$8',
+  body: '$9',
+  segments: '$10',
+  encoding: '$11',
+  estimatedCost: '$12::jsonb',
+  inReplyTo: '$13',
+  callId: '$18',
+  status: `'queued'`,
+  statusRank: '$14',
+  statusChangedAt: '$6',
+  softFailure: 'false',
+  dispatchState: `'pending'`,
+  attempts: '0',
+  nextAttemptAt: '$6',
+  createdAt: '$6',
+  updatedAt: '$6',
+} as const;
+
 const APPLIED: CallbackOutcome = 'applied';
 
 /**
@@ -175,6 +209,8 @@ const APPLIED: CallbackOutcome = 'applied';
 export class MessagesRepository extends TransactionalRepository {
   private readonly sql: {
     insertQueuedOutbound: string;
+    insertScheduledOutbound: string;
+    releaseDue: string;
     claimForDispatch: string;
     applyStatus: string;
     applyCallbackToOwnedSid: string;
@@ -195,32 +231,16 @@ export class MessagesRepository extends TransactionalRepository {
     const optOuts = tableOf(ds, OptOut);
     const optOutNumber = columnOf(ds, OptOut, 'ourNumber');
     const optOutRecipient = columnOf(ds, OptOut, 'recipient');
-    const queued = messageInsert({
-      id: '$1',
-      accountId: '$2',
-      apiKeyId: '$3',
-      agentId: '$4',
-      direction: `'outbound'`,
-      source: '$5',
-      fromNumber: '$7',
-      toNumber: '$8',
-      ourNumber: '$7',
-      otherParty: '$8',
-      body: '$9',
-      segments: '$10',
-      encoding: '$11',
-      estimatedCost: '$12::jsonb',
-      inReplyTo: '$13',
-      callId: '$18',
-      status: `'queued'`,
-      statusRank: '$14',
-      statusChangedAt: '$6',
-      softFailure: 'false',
-      dispatchState: `'pending'`,
-      attempts: '0',
-      nextAttemptAt: '$6',
-      createdAt: '$6',
-      updatedAt: '$6',
+    const queued = messageInsert(QUEUED_DEFAULTS);
+    // The same message, waiting: no dispatch state (the sender's poller skips
+    // it) and no dispatch event until `releaseDue` queues it.
+    const scheduled = messageInsert({
+      ...QUEUED_DEFAULTS,
+      callId: '$16',
+      status: `'scheduled'`,
+      scheduledFor: '$15',
+      dispatchState: 'NULL',
+      nextAttemptAt: 'NULL',
     });
     const eventRow = Object.entries(STATUS_EVENT_FROM_ROW)
       .map(([field, expr]) => `${expr} AS "${field}"`)
@@ -238,6 +258,39 @@ export class MessagesRepository extends TransactionalRepository {
          SELECT "id", 'queued', 'api', $6 FROM msg
        ), event AS (
          ${outbox.insertFrom('msg', '$15', '$16', '$17::jsonb')}
+       )
+       SELECT "id" FROM msg`,
+      insertScheduledOutbound: `WITH opted_out AS (
+         SELECT 1 FROM ${optOuts} WHERE ${optOutNumber} = $7 AND ${optOutRecipient} = $8
+       ), msg AS (
+         INSERT INTO ${messages} (${scheduled.columns})
+         SELECT ${scheduled.values}
+         WHERE NOT EXISTS (SELECT 1 FROM opted_out)
+         RETURNING "id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
+         SELECT "id", 'scheduled', 'api', $6 FROM msg
+       )
+       SELECT "id" FROM msg`,
+      // Due ($1: the injected clock's now) scheduled messages, oldest first,
+      // skipping rows a cancel holds: each becomes `queued` with its history
+      // row and its dispatch event, in this one statement.
+      releaseDue: `WITH due AS (
+         SELECT "id" FROM ${messages}
+          WHERE "status" = 'scheduled' AND "scheduled_for" <= $1
+          ORDER BY "scheduled_for" LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       ), msg AS (
+         UPDATE ${messages} m
+            SET "status" = 'queued', "status_rank" = $3, "status_changed_at" = $4,
+                "dispatch_state" = 'pending', "attempts" = 0, "next_attempt_at" = $4, "updated_at" = $4
+           FROM due WHERE m."id" = due."id"
+          RETURNING m."id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
+         SELECT "id", 'queued', 'scheduler', $4 FROM msg
+       ), event AS (
+         ${outbox.insertFrom('msg', 'gen_random_uuid()', '$5', `jsonb_build_object('message_id', msg."id")`)}
        )
        SELECT "id" FROM msg`,
       claimForDispatch: `WITH prev AS (
@@ -359,6 +412,54 @@ export class MessagesRepository extends TransactionalRepository {
       ],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * `insertQueuedOutbound` for a message that goes later: stored `scheduled`
+   * with its release time and first history row, without dispatch state or
+   * event. False when the recipient opted out (nothing written).
+   */
+  async insertScheduledOutbound(row: ScheduledOutbound, m?: EntityManager): Promise<boolean> {
+    const rows = await queryPrepared<{ id: string }>(
+      m ?? this.ds,
+      'sms_insert_scheduled_outbound',
+      this.sql.insertScheduledOutbound,
+      [
+        row.id,
+        row.accountId,
+        row.apiKeyId,
+        row.agentId,
+        row.source,
+        row.at,
+        row.from,
+        row.to,
+        row.body,
+        row.segments,
+        row.encoding,
+        row.estimatedCost === null ? null : JSON.stringify(row.estimatedCost),
+        row.inReplyTo,
+        row.statusRank,
+        row.scheduledFor,
+        row.callId,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Releases up to `limit` scheduled messages due at `now` (the injected
+   * clock's): each becomes `queued` (`queuedRank`) with a history row and its
+   * `routingKey` dispatch event, in one statement. Returns their ids.
+   */
+  async releaseDue(now: Date, limit: number, queuedRank: number, routingKey: string): Promise<string[]> {
+    const rows = await queryPrepared<{ id: string }>(this.ds, 'sms_release_due', this.sql.releaseDue, [
+      now,
+      limit,
+      queuedRank,
+      new Date(),
+      routingKey,
+    ]);
+    return rows.map((r) => r.id);
   }
 
   // --- dispatch ------------------------------------------------------------

@@ -25,6 +25,7 @@ export const MESSAGE_COLUMNS = {
   estimatedCost: 'estimated_cost',
   inReplyTo: 'in_reply_to',
   callId: 'call_id',
+  scheduledFor: 'scheduled_for',
   status: 'status',
   statusRank: 'status_rank',
   statusChangedAt: 'status_changed_at',
@@ -75,7 +76,7 @@ export function messageInsert(values: Partial<Record<keyof SmsMessage, string>>)
   };
 }
 
-export type HistorySource = 'api' | 'sender' | 'twilio_callback' | 'sweeper';
+export type HistorySource = 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler';
 
 /**
  * One SMS, either direction. Outbound rows also carry the sender's work state
@@ -132,6 +133,10 @@ export class SmsMessage {
   /** For an SMS a call asked for (`in_call`, `post_call`): that call. */
   @Column('text', { name: MESSAGE_COLUMNS.callId, nullable: true })
   callId: string | null;
+
+  /** A `scheduled` message's release time (`send_at`, or the end of quiet hours); kept after release. */
+  @Column('timestamptz', { name: MESSAGE_COLUMNS.scheduledFor, nullable: true })
+  scheduledFor: Date | null;
 
   @Column('text')
   status: SmsStatus;

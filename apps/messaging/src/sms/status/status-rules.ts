@@ -16,9 +16,13 @@ import { SMS_STATUSES, SmsStatus, isSmsStatus } from '@nixflex/common/sms';
  */
 export function statusRank(status: SmsStatus): number {
   switch (status) {
+    // Ours: waiting for its send time (send_at, quiet hours), before it is queued.
+    // Twilio's own `scheduled` (Message Scheduling) is never used by us, so a
+    // callback saying it can only be ignored, never move a message back.
+    case 'scheduled':
+      return 5;
     case 'queued':
     case 'accepted':
-    case 'scheduled':
       return 10;
     case 'receiving':
     case 'sending':
