@@ -1,5 +1,5 @@
 import { SmsSender, recipient, sandboxMessages, smsBody, smsSender, waitForSms } from '../factories/sms';
-import { Stack } from '../harness/stack';
+import { Stack, waitFor } from '../harness/stack';
 
 /**
  * The stack's clock (CLOCK_OFFSET_MS) starts a little before 09:00 London on
@@ -20,6 +20,18 @@ describe('SMS: scheduled sends, cancel and quiet hours', () => {
     offset = CLOCK_START - Date.now();
     stack = await Stack.start({ env: { SMS_DISPATCH_POLL_MS: '200', CLOCK_OFFSET_MS: String(offset) } });
     s = await smsSender(stack);
+    // The US case below needs the US allowed (UK only by default); messaging learns it by event.
+    const patched = await s.account.api.patch('/v1/account/settings', {
+      allowed_destination_countries: ['GB', 'US'],
+    });
+    expect(patched.status).toBe(200);
+    await waitFor('messaging to allow the US', async () => {
+      const [row] = await stack.sql(
+        `SELECT allowed_countries FROM messaging.account_destinations WHERE account_id = $1`,
+        [s.account.account_id],
+      );
+      return row?.allowed_countries?.includes('US') ? row : undefined;
+    });
   }, 60_000);
   afterAll(() => stack?.stop());
 
