@@ -210,7 +210,7 @@ describe('The agent acts during a call', () => {
     });
     expect(report.status).toBe('completed');
     const heard = spoken(report);
-    expect(heard[1]).toBe('Sure.  Done.');
+    expect(heard[1]).toBe('Sure. Done.');
     expect(heard[2]).toBe('One moment. I cannot text you, so here it is: 12 High Street.');
 
     const reqs = await requests();
