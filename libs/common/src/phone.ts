@@ -19,3 +19,14 @@ export function isE164(input: unknown): input is string {
 export function isTwilioAccountSid(input: unknown): input is string {
   return typeof input === 'string' && /^AC[0-9a-fA-F]{32}$/.test(input);
 }
+
+/**
+ * The country of an E.164 number (ISO 3166-1 alpha-2): libphonenumber's, else,
+ * for a number whose range it cannot place (Ofcom's drama range +447700900…,
+ * a newly allocated block), the calling code's main country (+44: GB, +1: US).
+ * Undefined when it is no number at all.
+ */
+export function countryOf(e164: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(e164);
+  return parsed?.country ?? parsed?.getPossibleCountries()[0];
+}

@@ -31,6 +31,10 @@ describe('DestinationPolicy', () => {
     expect(err.details).toEqual({ country: 'US', allowed: ['GB'] });
   });
 
+  it('places a number in a range libphonenumber does not know (the drama range) by its calling code', async () => {
+    await expect(policy({}).assertAllowed('acct_a', '+447700900555')).resolves.toBeUndefined();
+  });
+
   it("uses the account's stored list", async () => {
     const p = policy({ acct_b: ['IE', 'FR'] });
     await expect(p.assertAllowed('acct_b', '+353861231234')).resolves.toBeUndefined();

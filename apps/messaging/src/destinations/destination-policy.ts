@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, DEFAULT_ALLOWED_DESTINATION_COUNTRIES } from '@nixflex/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { AppError, DEFAULT_ALLOWED_DESTINATION_COUNTRIES, countryOf } from '@nixflex/common';
 import { AccountDestinationsRepository } from './account-destinations.repository';
 
 /**
@@ -16,7 +15,7 @@ export class DestinationPolicy {
     const allowed = (await this.repo.allowedCountries(accountId)) ?? [
       ...DEFAULT_ALLOWED_DESTINATION_COUNTRIES,
     ];
-    const country = parsePhoneNumberFromString(to)?.country ?? null;
+    const country = countryOf(to) ?? null;
     if (country && allowed.includes(country)) return;
     const where = country ? `is in ${country}` : 'is in no country we can tell';
     throw new AppError(

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { countryOf } from '@nixflex/common';
 import { DateTime } from 'luxon';
 
 /** Quiet hours in the recipient's local time: no message from 21:00 until 09:00. */
@@ -88,8 +88,7 @@ export const COUNTRY_ZONES: Readonly<Record<string, readonly string[]>> = {
  * (+44: GB, +1: US).
  */
 export function zonesOf(e164: string): { country: string | undefined; zones: readonly string[] | undefined } {
-  const parsed = parsePhoneNumberFromString(e164);
-  const country = parsed?.country ?? parsed?.getPossibleCountries()[0];
+  const country = countryOf(e164);
   return { country, zones: country === undefined ? undefined : COUNTRY_ZONES[country] };
 }
 
