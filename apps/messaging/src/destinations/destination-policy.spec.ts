@@ -35,6 +35,12 @@ describe('DestinationPolicy', () => {
     await expect(policy({}).assertAllowed('acct_a', '+447700900555')).resolves.toBeUndefined();
   });
 
+  it('counts the Crown Dependencies (+44, GG/IM/JE) as GB, and only when GB is allowed', async () => {
+    await expect(policy({}).assertAllowed('acct_a', '+447509467369')).resolves.toBeUndefined();
+    const err = await refusal(policy({ acct_c: ['IE'] }), 'acct_c', '+447509467369');
+    expect(err.details).toEqual({ country: 'JE', allowed: ['IE'] });
+  });
+
   it("uses the account's stored list", async () => {
     const p = policy({ acct_b: ['IE', 'FR'] });
     await expect(p.assertAllowed('acct_b', '+353861231234')).resolves.toBeUndefined();

@@ -3,6 +3,13 @@ import { AppError, DEFAULT_ALLOWED_DESTINATION_COUNTRIES, countryOf } from '@nix
 import { AccountDestinationsRepository } from './account-destinations.repository';
 
 /**
+ * The Crown Dependencies share the UK's numbering plan (+44) and its mobile
+ * networks: a UK sender texts a Jersey, Guernsey or Isle of Man mobile as a
+ * UK number, so allowing GB allows them too (each can also be listed alone).
+ */
+const UNDER_GB = new Set(['GG', 'IM', 'JE']);
+
+/**
  * Where an account may send SMS: its `allowed_destination_countries`, as the
  * last `accounts.settings-changed.v1` told messaging, `["GB"]` before any.
  */
@@ -16,7 +23,7 @@ export class DestinationPolicy {
       ...DEFAULT_ALLOWED_DESTINATION_COUNTRIES,
     ];
     const country = countryOf(to) ?? null;
-    if (country && allowed.includes(country)) return;
+    if (country && (allowed.includes(country) || (UNDER_GB.has(country) && allowed.includes('GB')))) return;
     const where = country ? `is in ${country}` : 'is in no country we can tell';
     throw new AppError(
       'destination_not_allowed',
