@@ -26,6 +26,8 @@ export const MESSAGE_COLUMNS = {
   inReplyTo: 'in_reply_to',
   callId: 'call_id',
   scheduledFor: 'scheduled_for',
+  campaignId: 'campaign_id',
+  expiresAt: 'expires_at',
   status: 'status',
   statusRank: 'status_rank',
   statusChangedAt: 'status_changed_at',
@@ -137,6 +139,14 @@ export class SmsMessage {
   /** A `scheduled` message's release time (`send_at`, or the end of quiet hours); kept after release. */
   @Column('timestamptz', { name: MESSAGE_COLUMNS.scheduledFor, nullable: true })
   scheduledFor: Date | null;
+
+  /** The campaign this message belongs to (outbound), or whose message it answers (inbound). */
+  @Column('text', { name: MESSAGE_COLUMNS.campaignId, nullable: true })
+  campaignId: string | null;
+
+  /** Not handed to Twilio by then: `failed` with `expired`. */
+  @Column('timestamptz', { name: MESSAGE_COLUMNS.expiresAt, nullable: true })
+  expiresAt: Date | null;
 
   @Column('text')
   status: SmsStatus;
