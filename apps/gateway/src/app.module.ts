@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { AccountSettingsModule } from './account-settings/account-settings.module';
 import { AgentsModule } from './agents/agents.module';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import { AuthModule } from './auth/auth.module';
 import { BookingsModule } from './bookings/bookings.module';
 import { AUTH_ENTITIES } from './auth/entities';
@@ -18,6 +19,7 @@ import { SmsModule } from './sms/sms.module';
     AgentsModule,
     PhoneNumbersModule,
     SmsModule,
+    CampaignsModule,
     CallsModule,
     CustomerWebhooksModule,
     BookingsModule,

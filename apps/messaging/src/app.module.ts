@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
+import { CAMPAIGN_ENTITIES } from './campaigns/campaign.entities';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import { AccountDestinations } from './destinations/account-destinations.entity';
 import { HealthHandler } from './health/health.handler';
 import { InboundReply } from './inbound/inbound-reply.entity';
@@ -12,10 +14,11 @@ import { SmsModule } from './sms/sms.module';
   imports: [
     CoreModule.forService({
       service: 'messaging',
-      entities: [...SMS_ENTITIES, OptOut, InboundReply, AccountDestinations],
+      entities: [...SMS_ENTITIES, OptOut, InboundReply, AccountDestinations, ...CAMPAIGN_ENTITIES],
     }),
     SmsModule,
     InboundModule,
+    CampaignsModule,
   ],
   controllers: [HealthHandler],
 })

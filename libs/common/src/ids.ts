@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /** Public ids: a type prefix and random hex, as the spec's `agent_125207e452f8714a`. */
 export function newId(
-  prefix: 'agent' | 'acct' | 'pn' | 'msg' | 'evt' | 'whd' | 'opt' | 'call' | 'bkg',
+  prefix: 'agent' | 'acct' | 'pn' | 'msg' | 'evt' | 'whd' | 'opt' | 'call' | 'bkg' | 'cmp',
 ): string {
   return `${prefix}_${randomBytes(8).toString('hex')}`;
 }
@@ -12,4 +12,5 @@ export const ID_PATTERNS = {
   account: /^acct_[0-9a-f]{16}$/,
   message: /^msg_[0-9a-f]{16}$/,
   call: /^call_[0-9a-f]{16}$/,
+  campaign: /^cmp_[0-9a-f]{16}$/,
 };

@@ -9,3 +9,4 @@ export * from './ids';
 export * from './phone';
 export * from './twilio/twilio-client';
 export * from './clock';
+export * from './template';

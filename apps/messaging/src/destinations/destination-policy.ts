@@ -19,11 +19,9 @@ export class DestinationPolicy {
 
   /** `422 destination_not_allowed` when `to` (E.164) is in a country the account may not send to. */
   async assertAllowed(accountId: string, to: string): Promise<void> {
-    const allowed = (await this.repo.allowedCountries(accountId)) ?? [
-      ...DEFAULT_ALLOWED_DESTINATION_COUNTRIES,
-    ];
+    const allowed = await this.allowedCountries(accountId);
+    if (isAllowedIn(allowed, to)) return;
     const country = countryOf(to) ?? null;
-    if (country && (allowed.includes(country) || (UNDER_GB.has(country) && allowed.includes('GB')))) return;
     const where = country ? `is in ${country}` : 'is in no country we can tell';
     throw new AppError(
       'destination_not_allowed',
@@ -32,4 +30,21 @@ export class DestinationPolicy {
       { country, allowed },
     );
   }
+
+  /** The same rule as a predicate, read once for many numbers (a campaign's recipients). */
+  async predicate(accountId: string): Promise<(to: string) => boolean> {
+    const allowed = await this.allowedCountries(accountId);
+    return (to) => isAllowedIn(allowed, to);
+  }
+
+  private async allowedCountries(accountId: string): Promise<string[]> {
+    return (await this.repo.allowedCountries(accountId)) ?? [...DEFAULT_ALLOWED_DESTINATION_COUNTRIES];
+  }
+}
+
+function isAllowedIn(allowed: readonly string[], to: string): boolean {
+  const country = countryOf(to);
+  return (
+    country !== undefined && (allowed.includes(country) || (UNDER_GB.has(country) && allowed.includes('GB')))
+  );
 }

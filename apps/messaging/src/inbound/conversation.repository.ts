@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { SmsMessage } from '../sms/data';
+import { tableOf } from '../sms/data/sql-names';
 import { UNSEEN_STATUSES } from '../sms/status/status-rules';
 
 /** A received SMS as inbound stores it (`direction 'inbound'`, `status 'received'`). */
@@ -75,6 +76,24 @@ export class ConversationRepository {
       .execute();
     const rows = result.raw as Array<Pick<SmsMessage, 'id'>>;
     return rows[0]?.id ?? null;
+  }
+
+  /**
+   * Links a received message to a campaign when the last message that reached
+   * this sender (sent to Twilio) in the conversation was that campaign's: the
+   * thread then shows the reply as the campaign's.
+   */
+  async linkToCampaign(m: EntityManager, id: string): Promise<void> {
+    const messages = tableOf(this.ds, SmsMessage);
+    await m.query(
+      `UPDATE ${messages} r SET "campaign_id" = (
+         SELECT o."campaign_id" FROM ${messages} o
+          WHERE o."account_id" = r."account_id" AND o."our_number" = r."our_number"
+            AND o."other_party" = r."other_party" AND o."direction" = 'outbound' AND o."twilio_sid" IS NOT NULL
+          ORDER BY o."created_at" DESC LIMIT 1)
+        WHERE r."id" = $1`,
+      [id],
+    );
   }
 
   /** The stored inbound message with this Twilio SID. */

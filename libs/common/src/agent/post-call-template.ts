@@ -4,6 +4,7 @@
  * so numbers (refusing a template when it is saved) and voice (rendering it
  * after a call) agree on what a variable is.
  */
+import { fillPlaceholders, placeholdersOf } from '../template';
 
 export const POST_CALL_TEMPLATE_VARIABLES = [
   'business_name',
@@ -16,18 +17,10 @@ export const POST_CALL_TEMPLATE_VARIABLES = [
 export type PostCallTemplateVariable = (typeof POST_CALL_TEMPLATE_VARIABLES)[number];
 export type PostCallTemplateValues = Partial<Record<PostCallTemplateVariable, string | null>>;
 
-/** `{{ name }}`, spaces inside the braces allowed. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-
 /** The placeholders of `template` that are not known variables, each once, in order. */
 export function unknownTemplateVariables(template: string): string[] {
   const known = new Set<string>(POST_CALL_TEMPLATE_VARIABLES);
-  const unknown: string[] = [];
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    const name = match[1];
-    if (!known.has(name) && !unknown.includes(name)) unknown.push(name);
-  }
-  return unknown;
+  return placeholdersOf(template).filter((name) => !known.has(name));
 }
 
 /**
@@ -37,7 +30,7 @@ export function unknownTemplateVariables(template: string): string[] {
  * empty too, never as braces in a customer's SMS.
  */
 export function renderPostCallTemplate(template: string, values: PostCallTemplateValues): string {
-  const filled = template.replace(PLACEHOLDER, (_m, name: string) => {
+  const filled = fillPlaceholders(template, (name) => {
     const value = (values as Record<string, string | null | undefined>)[name];
     return value == null ? '' : value;
   });

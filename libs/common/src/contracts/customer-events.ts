@@ -29,6 +29,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'call.started',
   'call.ended',
   'booking.created',
+  'campaign.completed',
 ] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 

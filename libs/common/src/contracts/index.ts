@@ -1,5 +1,6 @@
 import type { AccountsEventMap } from './accounts';
 import type { CalendarCommandMap } from './calendar';
+import type { CampaignsCommandMap } from './campaigns';
 import type { CustomerEventsEventMap, CustomerWebhooksCommandMap } from './customer-events';
 import type { MessagingCommandMap, MessagingEventMap } from './messaging';
 import type { NumbersCommandMap, NumbersEventMap } from './numbers';
@@ -16,6 +17,7 @@ export * from './voice';
 export * from './pagination';
 export * from './calendar';
 export * from './accounts';
+export * from './campaigns';
 
 /** Every command (request/reply) routing key, typed to its request and response. */
 export type CommandMap = SystemCommandMap &
@@ -24,7 +26,8 @@ export type CommandMap = SystemCommandMap &
   TwilioWebhookCommandMap &
   CustomerWebhooksCommandMap &
   VoiceCommandMap &
-  CalendarCommandMap;
+  CalendarCommandMap &
+  CampaignsCommandMap;
 /** Every event routing key, typed to its payload. */
 export type EventMap = SystemEventMap &
   NumbersEventMap &

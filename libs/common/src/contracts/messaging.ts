@@ -150,7 +150,14 @@ export class ListSmsCommand extends ListSmsQuery {
 const ENCODINGS: SmsEncoding[] = ['GSM-7', 'UCS-2'];
 
 /** How a message came to be: an outbound one's sender, or `twilio_inbound` for a received one. */
-export const SMS_SOURCES = ['api', 'agent_reply', 'in_call', 'post_call', 'twilio_inbound'] as const;
+export const SMS_SOURCES = [
+  'api',
+  'agent_reply',
+  'in_call',
+  'post_call',
+  'campaign',
+  'twilio_inbound',
+] as const;
 export type SmsSource = (typeof SMS_SOURCES)[number];
 
 /** The OpenAPI class of `CostEstimate`: Twilio bills per segment at the customer's own rates. */
@@ -283,7 +290,7 @@ export class SmsDto {
     enum: SMS_SOURCES,
     enumName: 'SmsSource',
     description:
-      'How it came to be: `api` (POST /v1/sms), `agent_reply` (the agent answering a text), `in_call` (the agent during a call), `post_call` (the post-call template), `twilio_inbound` (received)',
+      'How it came to be: `api` (POST /v1/sms), `agent_reply` (the agent answering a text), `in_call` (the agent during a call), `post_call` (the post-call template), `campaign` (a campaign), `twilio_inbound` (received)',
   })
   source: SmsSource;
 
@@ -293,6 +300,13 @@ export class SmsDto {
     description: 'For `in_call` and `post_call`: the call that asked for it',
   })
   call_id: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The campaign that sent it, or (inbound) whose message it replies to',
+  })
+  campaign_id: string | null;
 
   @ApiProperty({
     type: String,

@@ -43,6 +43,14 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 422,
   idempotency_key_in_use: 409,
   invalid_cursor: 400,
+  // campaigns
+  campaign_not_found: 404,
+  campaign_no_recipients: 422,
+  campaign_not_pausable: 409,
+  campaign_not_resumable: 409,
+  campaign_not_cancelable: 409,
+  invalid_csv: 400,
+  too_many_recipients: 413,
   // calls
   prompt_too_long: 400,
   first_message_too_long: 400,

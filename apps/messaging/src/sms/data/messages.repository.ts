@@ -11,6 +11,7 @@ import {
 import { keysetPage } from '@nixflex/common/db/keyset';
 import type { SmsStatus } from '@nixflex/common/sms';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { Campaign } from '../../campaigns/campaign.entities';
 import { OptOut } from '../../opt-outs/opt-out.entity';
 import type { SmsStatusUpdatedData } from '../status/status-customer-event';
 import type { CallbackOutcome, CallbackOutcomeTable } from '../status/status-rules';
@@ -229,6 +230,8 @@ export class MessagesRepository extends TransactionalRepository {
     const callbacks = tableOf(ds, SmsStatusCallback);
     const inbox = tableOf(ds, InboxEntry);
     const optOuts = tableOf(ds, OptOut);
+    // A campaign's messages are released only while it runs (not paused, not a draft).
+    const campaigns = tableOf(ds, Campaign);
     const optOutNumber = columnOf(ds, OptOut, 'ourNumber');
     const optOutRecipient = columnOf(ds, OptOut, 'recipient');
     const queued = messageInsert(QUEUED_DEFAULTS);
@@ -278,6 +281,7 @@ export class MessagesRepository extends TransactionalRepository {
       releaseDue: `WITH due AS (
          SELECT "id" FROM ${messages}
           WHERE "status" = 'scheduled' AND "scheduled_for" <= $1
+            AND ("campaign_id" IS NULL OR "campaign_id" IN (SELECT c."id" FROM ${campaigns} c WHERE c."status" = 'running'))
           ORDER BY "scheduled_for" LIMIT $2
           FOR UPDATE SKIP LOCKED
        ), msg AS (

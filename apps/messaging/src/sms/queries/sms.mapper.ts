@@ -21,6 +21,7 @@ export function toSmsDto(m: SmsMessage): SmsDto & { soft_failure_at: string | nu
     in_reply_to: m.inReplyTo,
     source: m.source as SmsSource,
     call_id: m.callId,
+    campaign_id: m.campaignId,
     scheduled_for: m.scheduledFor ? m.scheduledFor.toISOString() : null,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),

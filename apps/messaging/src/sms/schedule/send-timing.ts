@@ -38,7 +38,7 @@ export function scheduleFor(timing: SendTiming, to: string, now: Date): Date | n
   return at;
 }
 
-function parseSendAt(raw: string, now: Date): Date {
+export function parseSendAt(raw: string, now: Date): Date {
   const parsed = WITH_OFFSET.test(raw.trim()) ? DateTime.fromISO(raw.trim(), { setZone: true }) : null;
   if (!parsed?.isValid) {
     throw new AppError(
