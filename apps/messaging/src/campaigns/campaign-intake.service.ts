@@ -142,7 +142,7 @@ export class CampaignIntakeService {
         },
       );
     }
-    const tos = cmd.recipients.map((r) => toE164(r.to.trim())).filter((to): to is string => to !== undefined);
+    const tos = cmd.recipients.map((r) => r.to.trim());
     const rules: RecipientRules = {
       template: c.message,
       placeholders: placeholdersOf(c.message),

@@ -1,12 +1,6 @@
-import { CampaignSkipReason, countryOf, fillPlaceholders, toE164 } from '@nixflex/common';
-import {
-  CostEstimate,
-  SMS_MAX_LENGTH,
-  SMS_RECOMMENDED_MAX_LENGTH,
-  countSegments,
-  estimateCost,
-} from '@nixflex/common/sms';
-import { zonesOf } from '../sms/schedule/quiet-hours';
+import { CampaignSkipReason, e164AndCountry, fillPlaceholders } from '@nixflex/common';
+import { CostEstimate, SMS_MAX_LENGTH, countSegments, estimateCost } from '@nixflex/common/sms';
+import { COUNTRY_ZONES } from '../sms/schedule/quiet-hours';
 
 /** What every row of one campaign is checked against. */
 export interface RecipientRules {
@@ -14,8 +8,8 @@ export interface RecipientRules {
   /** The template's placeholder names. */
   placeholders: readonly string[];
   respectQuietHours: boolean;
-  /** Whether the account may send to this E.164 number's country. */
-  destinationAllowed: (to: string) => boolean;
+  /** Whether the account may send to this country (undefined: no country). */
+  destinationAllowed: (country: string | undefined) => boolean;
   /** Recipients (E.164) who opted out of the sending number. */
   optedOut: ReadonlySet<string>;
 }
@@ -38,7 +32,6 @@ export interface CheckedRecipient {
   segments: number | null;
   encoding: string | null;
   cost: CostEstimate | null;
-  over600: boolean;
 }
 
 /** Variables as text: strings as given, numbers and booleans printed, anything else left out. */
@@ -68,24 +61,24 @@ export function checkRecipient(rules: RecipientRules, input: RecipientRow): Chec
     segments: null,
     encoding: null,
     cost: null,
-    over600: false,
   };
   const skip = (to: string | null, reason: CampaignSkipReason, message: string): CheckedRecipient => ({
     ...base,
     to,
     skip: { reason, message },
   });
-  const to = toE164(input.to.trim());
-  if (!to) return skip(null, 'invalid_number', `${input.to} is not a phone number in E.164 format`);
-  if (!rules.destinationAllowed(to)) {
+  const number = e164AndCountry(input.to.trim());
+  if (!number) return skip(null, 'invalid_number', `${input.to} is not a phone number in E.164 format`);
+  const { e164: to, country } = number;
+  if (!rules.destinationAllowed(country)) {
     return skip(
       to,
       'destination_not_allowed',
-      `${to} is in ${countryOf(to) ?? 'no known country'}, not an allowed destination`,
+      `${to} is in ${country ?? 'no known country'}, not an allowed destination`,
     );
   }
   if (rules.optedOut.has(to)) return skip(to, 'opted_out', `${to} opted out of messages from this number`);
-  if (rules.respectQuietHours && !zonesOf(to).zones) {
+  if (rules.respectQuietHours && !(country && COUNTRY_ZONES[country])) {
     return skip(to, 'quiet_hours_unsupported_country', `Quiet hours are not known for the country of ${to}`);
   }
   const missing = rules.placeholders.filter((name) => variables?.[name] === undefined);
@@ -104,11 +97,10 @@ export function checkRecipient(rules: RecipientRules, input: RecipientRow): Chec
     ...base,
     to,
     skip: null,
-    country: countryOf(to) ?? null,
+    country: country ?? null,
     body,
     segments: info.segments,
     encoding: info.encoding,
     cost: estimateCost(to, info.segments),
-    over600: body.length > SMS_RECOMMENDED_MAX_LENGTH,
   };
 }

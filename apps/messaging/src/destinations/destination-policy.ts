@@ -31,10 +31,10 @@ export class DestinationPolicy {
     );
   }
 
-  /** The same rule as a predicate, read once for many numbers (a campaign's recipients). */
-  async predicate(accountId: string): Promise<(to: string) => boolean> {
+  /** The same rule as a predicate on a number's country (`countryOf`), read once for many numbers. */
+  async predicate(accountId: string): Promise<(country: string | undefined) => boolean> {
     const allowed = await this.allowedCountries(accountId);
-    return (to) => isAllowedIn(allowed, to);
+    return (country) => countryAllowed(allowed, country);
   }
 
   private async allowedCountries(accountId: string): Promise<string[]> {
@@ -43,7 +43,10 @@ export class DestinationPolicy {
 }
 
 function isAllowedIn(allowed: readonly string[], to: string): boolean {
-  const country = countryOf(to);
+  return countryAllowed(allowed, countryOf(to));
+}
+
+function countryAllowed(allowed: readonly string[], country: string | undefined): boolean {
   return (
     country !== undefined && (allowed.includes(country) || (UNDER_GB.has(country) && allowed.includes('GB')))
   );

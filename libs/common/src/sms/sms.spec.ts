@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { SegmentedMessage } from 'sms-segments-calculator';
 import { countSegments, estimateCost, lengthWarnings } from './segments';
 import { isSmsStatus } from './status';
 import { twilioErrorMeaning } from './twilio-errors';
@@ -19,6 +21,31 @@ describe('countSegments', () => {
     [`${'a'.repeat(100)}😀`, 2, 'UCS-2'], // one non-GSM character makes the whole message UCS-2
   ])('%#: %s chars -> %i segments %s', (body, segments, encoding) => {
     expect(countSegments(body)).toMatchObject({ segments, encoding });
+  });
+
+  it('counts plain GSM-7 texts (the fast path) exactly as the calculator does', () => {
+    const basic = [
+      ...'@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCXYZÄÖÑÜ§¿abcxyzäöñüà',
+    ];
+    const mixed = [...basic, '€', '{', '}', '[', ']', '~', '\\', '|', '^', 'ĉ', '😀', 'ç'];
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.constantFrom(...basic), { maxLength: 700 }),
+          fc.array(fc.constantFrom(...mixed), { maxLength: 700 }),
+        ),
+        (chars) => {
+          const body = chars.join('');
+          const m = new SegmentedMessage(body, 'auto');
+          expect(countSegments(body)).toEqual({
+            segments: m.segmentsCount,
+            encoding: m.encodingName,
+            characters: m.numberOfCharacters,
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
