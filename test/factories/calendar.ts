@@ -1,9 +1,8 @@
 /** Test data and tools for calendars: the stack's Cal.com sandbox, future slot times, the calendar RPCs. */
-import { AmqpBroker, BrokerClient, Topology } from '@nixflex/common';
 import { DateTime } from 'luxon';
 import { http } from '../harness/api';
-import { rabbitmqUrl } from '../harness/infra';
 import type { Stack } from '../harness/stack';
+import { StackBroker, brokerFor } from './broker';
 
 /** A Cal.com key the sandbox accepts by default; tests assert it never leaks. */
 export function calcomKey(label = 'k'): string {
@@ -34,10 +33,6 @@ export function londonTime(date: string, hhmm: string): string {
 }
 
 /** A BrokerClient on the stack's broker, as voice and messaging ask the numbers service. */
-export async function calendarBroker(
-  stack: Stack,
-): Promise<{ client: BrokerClient; close(): Promise<void> }> {
-  const broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
-  await broker.start();
-  return { client: new BrokerClient(broker, 15_000), close: () => broker.close() };
+export function calendarBroker(stack: Stack): Promise<StackBroker> {
+  return brokerFor(stack, 15_000);
 }

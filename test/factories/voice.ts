@@ -11,6 +11,7 @@ import { http } from '../harness/api';
 import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
 import { TestAccount, createAccount } from './accounts';
+import { FAST_WEBHOOK_ENV, Receiver } from './customer-webhooks';
 import { sandboxAdmin, ukMobile } from './sms';
 
 export interface VoiceLine {
@@ -222,4 +223,31 @@ export function relayClient(stack: Stack, callId: string, token: string): Promis
       }),
     );
   });
+}
+
+/**
+ * A stack that wraps calls up at once (summaries on, a post-call SMS after a
+ * call of 1 s, the wrap-up polled every 200 ms; `env` adds to it) and a
+ * customer endpoint for its webhooks: the after-call tests' setup.
+ */
+export async function afterCallStack(
+  env: Record<string, string> = {},
+): Promise<{ stack: Stack; receiver: Receiver }> {
+  const stack = await Stack.start({
+    env: {
+      ...FAST_WEBHOOK_ENV,
+      VOICE_POST_CALL_MIN_S: '1',
+      VOICE_CALL_SUMMARY: 'true',
+      VOICE_WRAPUP_POLL_MS: '200',
+      ...env,
+    },
+  });
+  return { stack, receiver: await Receiver.start() };
+}
+
+/** The customer webhooks `receiver` got of `type`, with their parsed body (`json`). */
+export function receivedEvents(receiver: Receiver, type: string) {
+  return receiver.received
+    .map((r) => ({ ...r, json: JSON.parse(r.body) }))
+    .filter((r) => r.json.type === type);
 }

@@ -1,18 +1,16 @@
 import * as fs from 'node:fs';
 import {
-  AmqpBroker,
   AppError,
   BrokerClient,
   CallerHistoryQuery,
   MessagingCommands,
   TextHistoryEntry,
-  Topology,
 } from '@nixflex/common';
 import { createAccount } from '../factories/accounts';
 import { inbound, llmRequests, waitForReplies } from '../factories/inbound';
 import { SmsSender, recipient, send, smsSender, waitForSms } from '../factories/sms';
-import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
+import { StackBroker, brokerFor } from '../factories/broker';
 
 /**
  * Caller history between channels, against a real stack: `sms.caller-history.v1`
@@ -24,15 +22,14 @@ import { Stack, waitFor } from '../harness/stack';
 describe('Caller history: texts for other channels, calls for SMS replies', () => {
   let stack: Stack;
   let s: SmsSender;
-  let broker: AmqpBroker;
+  let broker: StackBroker;
   let client: BrokerClient;
 
   beforeAll(async () => {
     stack = await Stack.start();
     s = await smsSender(stack);
-    broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
-    await broker.start();
-    client = new BrokerClient(broker, 5000);
+    broker = await brokerFor(stack, 5000);
+    client = broker.client;
   }, 60_000);
   afterAll(async () => {
     await broker?.close();

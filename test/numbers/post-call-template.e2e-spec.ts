@@ -1,8 +1,8 @@
-import { AmqpBroker, BrokerClient, NumbersCommands, ResolvedNumber, Topology } from '@nixflex/common';
+import { BrokerClient, NumbersCommands, ResolvedNumber } from '@nixflex/common';
 import { createAccount, TestAccount } from '../factories/accounts';
 import { createAgent, importFixture, importedNumber, rawPath } from '../factories/numbers';
-import { rabbitmqUrl } from '../harness/infra';
 import { Stack } from '../harness/stack';
+import { StackBroker, brokerFor } from '../factories/broker';
 
 /**
  * post_call_sms_template on agents and numbers: a placeholder that is not a
@@ -13,15 +13,14 @@ import { Stack } from '../harness/stack';
 describe('numbers: post_call_sms_template validation and the per-number override', () => {
   let stack: Stack;
   let acme: TestAccount;
-  let broker: AmqpBroker;
+  let broker: StackBroker;
   let client: BrokerClient;
 
   beforeAll(async () => {
     stack = await Stack.start();
     acme = await createAccount(stack, 'Acme Dental');
-    broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
-    await broker.start();
-    client = new BrokerClient(broker, 5000);
+    broker = await brokerFor(stack, 5000);
+    client = broker.client;
   });
   afterAll(async () => {
     await broker?.close();

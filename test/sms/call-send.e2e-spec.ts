@@ -1,16 +1,8 @@
-import {
-  AmqpBroker,
-  AppError,
-  BrokerClient,
-  MessagingCommands,
-  SendCallSmsCommand,
-  Topology,
-  newId,
-} from '@nixflex/common';
+import { AppError, BrokerClient, MessagingCommands, SendCallSmsCommand, newId } from '@nixflex/common';
 import { inbound, waitForInbound } from '../factories/inbound';
 import { SmsSender, recipient, sandboxMessages, send, smsSender, waitForSms } from '../factories/sms';
-import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
+import { StackBroker, brokerFor } from '../factories/broker';
 
 /**
  * `sms.call-send.v1`, asked over RabbitMQ as voice asks it: an SMS a call
@@ -20,15 +12,14 @@ import { Stack, waitFor } from '../harness/stack';
 describe('SMS a call asks for (sms.call-send.v1)', () => {
   let stack: Stack;
   let s: SmsSender;
-  let broker: AmqpBroker;
+  let broker: StackBroker;
   let client: BrokerClient;
 
   beforeAll(async () => {
     stack = await Stack.start();
     s = await smsSender(stack);
-    broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
-    await broker.start();
-    client = new BrokerClient(broker, 10_000);
+    broker = await brokerFor(stack, 10_000);
+    client = broker.client;
   }, 60_000);
   afterAll(async () => {
     await broker?.close();

@@ -1,10 +1,10 @@
-import { AmqpBroker, AppError, BrokerClient, MessagingCommands, Topology, newId } from '@nixflex/common';
+import { AppError, MessagingCommands, newId } from '@nixflex/common';
 import { cli } from '../factories/accounts';
 import { inbound, waitForReplies } from '../factories/inbound';
 import { SmsSender, recipient, send, smsSender } from '../factories/sms';
 import { http } from '../harness/api';
-import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
+import { brokerFor } from '../factories/broker';
 import { Documented } from '../openapi/documented';
 
 let usSeq = Math.floor(Math.random() * 80);
@@ -227,12 +227,11 @@ describe('SMS destinations: allowed_destination_countries', () => {
 
   it('refuses an SMS a call asks for (sms.call-send.v1) to a US number the same way', async () => {
     const s = await smsSender(stack);
-    const broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
-    await broker.start();
+    const broker = await brokerFor(stack);
     try {
       const callId = newId('call');
       const to = usNumber();
-      const err = await new BrokerClient(broker, 10_000)
+      const err = await broker.client
         .request(MessagingCommands.callSmsSend, {
           account_id: s.account.account_id,
           agent_id: s.agent_id,

@@ -1,10 +1,18 @@
-import { AmqpBroker, BrokerClient, CalendarCommands, Topology } from '@nixflex/common';
-import { FAST_WEBHOOK_ENV, Receiver } from '../factories/customer-webhooks';
+import { BrokerClient, CalendarCommands } from '@nixflex/common';
+import { Receiver } from '../factories/customer-webhooks';
 import { inbound, llmRequests } from '../factories/inbound';
 import { sandboxMessages, ukMobile } from '../factories/sms';
-import { callRecord, llmBehaviour, llmReset, placeCall, voiceLine } from '../factories/voice';
-import { rabbitmqUrl } from '../harness/infra';
+import {
+  afterCallStack,
+  callRecord,
+  llmBehaviour,
+  llmReset,
+  placeCall,
+  receivedEvents,
+  voiceLine,
+} from '../factories/voice';
 import { Stack, waitFor } from '../harness/stack';
+import { StackBroker, brokerFor } from '../factories/broker';
 
 const TEMPLATE =
   'Thanks for calling {{business_name}}! {{call_summary}} Your appointment: {{booking_time}}. {{booking_link}}';
@@ -29,24 +37,16 @@ function bookableStart(): string {
 describe('after a call: summary, post-call SMS, call.started / call.ended', () => {
   let stack: Stack;
   let receiver: Receiver;
-  let broker: AmqpBroker;
+  let broker: StackBroker;
   let client: BrokerClient;
 
   beforeAll(async () => {
-    stack = await Stack.start({
-      env: {
-        ...FAST_WEBHOOK_ENV,
-        VOICE_POST_CALL_MIN_S: '1',
-        VOICE_CALL_SUMMARY: 'true',
-        VOICE_WRAPUP_POLL_MS: '200',
-        VOICE_WRAPUP_GIVE_UP_MS: '60000',
-        VOICE_WRAPUP_LEASE_MS: '10000',
-      },
-    });
-    receiver = await Receiver.start();
-    broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
-    await broker.start();
-    client = new BrokerClient(broker, 10_000);
+    ({ stack, receiver } = await afterCallStack({
+      VOICE_WRAPUP_GIVE_UP_MS: '60000',
+      VOICE_WRAPUP_LEASE_MS: '10000',
+    }));
+    broker = await brokerFor(stack, 10_000);
+    client = broker.client;
   }, 90_000);
   afterAll(async () => {
     await broker?.close();
@@ -56,9 +56,7 @@ describe('after a call: summary, post-call SMS, call.started / call.ended', () =
   afterEach(() => llmReset(stack));
 
   const events = (type: string, callId?: string) =>
-    receiver.received
-      .map((r) => ({ ...r, json: JSON.parse(r.body) }))
-      .filter((r) => r.json.type === type && (!callId || r.json.data.call_id === callId));
+    receivedEvents(receiver, type).filter((r) => !callId || r.json.data.call_id === callId);
 
   const endedEvent = (callId: string) =>
     waitFor(`call.ended of ${callId}`, async () => events('call.ended', callId)[0], 40_000, 100);

@@ -1,6 +1,13 @@
-import { FAST_WEBHOOK_ENV, Receiver } from '../factories/customer-webhooks';
+import { Receiver } from '../factories/customer-webhooks';
 import { sandboxMessages, ukMobile } from '../factories/sms';
-import { callRecord, llmBehaviour, placeCall, voiceLine } from '../factories/voice';
+import {
+  afterCallStack,
+  callRecord,
+  llmBehaviour,
+  placeCall,
+  receivedEvents,
+  voiceLine,
+} from '../factories/voice';
 import { Stack, waitFor } from '../harness/stack';
 
 /** A Monday far enough ahead that its slots are free whatever the date today (London is on UTC then). */
@@ -24,23 +31,14 @@ describe('the agent acts: one call that books, texts, and is reported', () => {
   let receiver: Receiver;
 
   beforeAll(async () => {
-    stack = await Stack.start({
-      env: {
-        ...FAST_WEBHOOK_ENV,
-        VOICE_POST_CALL_MIN_S: '1',
-        VOICE_CALL_SUMMARY: 'true',
-        VOICE_WRAPUP_POLL_MS: '200',
-      },
-    });
-    receiver = await Receiver.start();
+    ({ stack, receiver } = await afterCallStack());
   }, 90_000);
   afterAll(async () => {
     await receiver?.close();
     await stack?.stop();
   });
 
-  const events = (type: string) =>
-    receiver.received.map((r) => ({ ...r, json: JSON.parse(r.body) })).filter((r) => r.json.type === type);
+  const events = (type: string) => receivedEvents(receiver, type);
 
   it('books during the call, texts mid-call without speaking the tag, texts after the call, and posts it all', async () => {
     const line = await voiceLine(stack, {
