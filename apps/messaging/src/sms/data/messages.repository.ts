@@ -54,6 +54,8 @@ export interface QueuedOutbound {
   estimatedCost: unknown;
   inReplyTo: string | null;
   callId: string | null;
+  /** Not handed to Twilio by then: `failed` with `expired`; null: no limit. */
+  expiresAt: Date | null;
   statusRank: number;
   at: Date;
 }
@@ -184,6 +186,7 @@ const QUEUED_DEFAULTS = {
   estimatedCost: '$12::jsonb',
   inReplyTo: '$13',
   callId: '$18',
+  expiresAt: '$19',
   status: `'queued'`,
   statusRank: '$14',
   statusChangedAt: '$6',
@@ -237,6 +240,7 @@ export class MessagesRepository extends TransactionalRepository {
     const scheduled = messageInsert({
       ...QUEUED_DEFAULTS,
       callId: '$16',
+      expiresAt: '$17',
       status: `'scheduled'`,
       scheduledFor: '$15',
       dispatchState: 'NULL',
@@ -409,6 +413,7 @@ export class MessagesRepository extends TransactionalRepository {
         event.routing_key,
         event.payload,
         row.callId,
+        row.expiresAt,
       ],
     );
     return rows.length === 1;
@@ -441,6 +446,7 @@ export class MessagesRepository extends TransactionalRepository {
         row.statusRank,
         row.scheduledFor,
         row.callId,
+        row.expiresAt,
       ],
     );
     return rows.length === 1;

@@ -22,6 +22,7 @@ export function toSmsDto(m: SmsMessage): SmsDto & { soft_failure_at: string | nu
     source: m.source as SmsSource,
     call_id: m.callId,
     scheduled_for: m.scheduledFor ? m.scheduledFor.toISOString() : null,
+    expires_at: m.expiresAt ? m.expiresAt.toISOString() : null,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };
