@@ -346,8 +346,8 @@ export class SmsStatusChange {
   @ApiProperty({ format: 'date-time' })
   at: string;
 
-  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper', 'scheduler'] })
-  source: 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler';
+  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper', 'scheduler', 'opt_out'] })
+  source: 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler' | 'opt_out';
 }
 
 export class SmsDetailDto extends SmsDto {
