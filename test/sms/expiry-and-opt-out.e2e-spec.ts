@@ -1,3 +1,5 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { inbound, waitForInbound } from '../factories/inbound';
 import {
   SmsSender,
@@ -22,6 +24,16 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
   let stack: Stack;
   let s: SmsSender;
   let offset: number;
+  let hooks: Server;
+  /** The customer events our number's webhook received. */
+  const received: any[] = [];
+  const statusEvent = (messageId: string, status: string) =>
+    waitFor(`sms.status_updated ${status} of ${messageId}`, async () =>
+      received.find(
+        (e) =>
+          e.type === 'sms.status_updated' && e.data?.message_id === messageId && e.data.status === status,
+      ),
+    );
   const clockNow = () => Date.now() + offset;
   const inSeconds = (seconds: number) => new Date(clockNow() + seconds * 1000).toISOString();
   const post = (sender: SmsSender, body: Record<string, unknown>) => sender.account.api.post('/v1/sms', body);
@@ -39,6 +51,15 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
   }
 
   beforeAll(async () => {
+    hooks = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
     offset = CLOCK_START - Date.now();
     stack = await Stack.start({
       env: {
@@ -49,8 +70,15 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
       },
     });
     s = await smsSender(stack);
+    const hooked = await s.account.api.patch(`/v1/phone-numbers/${encodeURIComponent(s.from_number)}`, {
+      webhook_url: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`,
+    });
+    expect(hooked.status).toBe(200);
   }, 60_000);
-  afterAll(() => stack?.stop());
+  afterAll(async () => {
+    await stack?.stop();
+    hooks?.close();
+  });
 
   it('a scheduled message whose expires_at passes ends failed/expired and never reaches Twilio', async () => {
     // Quiet hours hold it until 09:00; it may only go in the next 2 s.
@@ -72,6 +100,15 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
       { status: 'failed', error_code: 'expired', source: 'scheduler' },
     ]);
     expect(await sandboxMessages(stack, { to })).toHaveLength(0);
+    expect((await statusEvent(res.body.message_id, 'failed')).data).toMatchObject({
+      previous_status: 'scheduled',
+      error_code: 'expired',
+      error_message: 'Not handed to Twilio before its expires_at',
+      twilio_sid: null,
+      to,
+      from_number: s.from_number,
+      soft_failure: false,
+    });
   });
 
   it("a message sent with expires_at carries the time left as Twilio's ValidityPeriod (at most 36000 s)", async () => {
@@ -202,6 +239,19 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
       [first.body.message_id],
     );
     expect(row).toEqual({ dispatch_state: 'failed', next_attempt_at: null });
+    const event = await statusEvent(second.body.message_id, 'canceled');
+    expect(event).toMatchObject({
+      account_id: s.account.account_id,
+      agent_id: s.agent_id,
+      data: {
+        message_id: second.body.message_id,
+        previous_status: 'scheduled',
+        error_code: 'recipient_opted_out',
+        to: stopper,
+        from_number: s.from_number,
+        call_id: null,
+      },
+    });
 
     await waitForSms(s, kept.body.message_id, (b) => b.status === 'delivered');
     // Past the first one's send_at: still nothing at Twilio for the recipient who said STOP.
