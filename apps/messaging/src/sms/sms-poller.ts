@@ -67,7 +67,10 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async tick(): Promise<void> {
-    await this.ends.expireDue('queued', this.clock.now(), BATCH, 'sender');
+    // A failed expiry step must not stop the sending below; the next tick tries again.
+    await this.ends
+      .expireDue('queued', this.clock.now(), BATCH, 'sender')
+      .catch((err: Error) => this.logger.warn(`expiry failed: ${err.message}`));
     await this.dispatchDue();
     await this.flagSoftFailures();
     await this.errorCodes.run();

@@ -54,8 +54,8 @@ export interface QueuedOutbound {
   estimatedCost: unknown;
   inReplyTo: string | null;
   callId: string | null;
-  /** Not handed to Twilio by then: `failed` with `expired`; null: no limit. */
-  expiresAt: Date | null;
+  /** Not handed to Twilio by then: `failed` with `expired`; null or absent: no limit. */
+  expiresAt?: Date | null;
   statusRank: number;
   at: Date;
 }
@@ -524,7 +524,7 @@ export class MessagesRepository extends TransactionalRepository {
         event.routing_key,
         event.payload,
         row.callId,
-        row.expiresAt,
+        row.expiresAt ?? null,
       ],
     );
     return rows.length === 1;
@@ -557,7 +557,7 @@ export class MessagesRepository extends TransactionalRepository {
         row.statusRank,
         row.scheduledFor,
         row.callId,
-        row.expiresAt,
+        row.expiresAt ?? null,
       ],
     );
     return rows.length === 1;
