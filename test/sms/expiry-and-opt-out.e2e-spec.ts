@@ -64,8 +64,9 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
     stack = await Stack.start({
       env: {
         SMS_DISPATCH_POLL_MS: '200',
-        SMS_RETRY_BASE_MS: '200',
-        SMS_RETRY_MAX_MS: '500',
+        // A send Twilio answers 429 waits 2 to 6 s, queued and unclaimed, before its next attempt.
+        SMS_RETRY_BASE_MS: '4000',
+        SMS_RETRY_MAX_MS: '4000',
         CLOCK_OFFSET_MS: String(offset),
       },
     });
@@ -174,6 +175,35 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
     expect(await sandboxMessages(stack, { to })).toHaveLength(0);
   });
 
+  it('an expired message whose last attempt may have reached Twilio is asked about first, then failed/expired', async () => {
+    const to = recipient();
+    // 500: the attempt may have reached Twilio (`uncertain`); the sender's poll leaves it to the dispatcher.
+    await sandboxFaults(stack, { api: { status: 500, count: 10_000, path_contains: '/Messages.json' } });
+    let id: string;
+    try {
+      const res = await post(s, { ...smsBody(s, to), expires_at: inSeconds(1) });
+      id = res.body.message_id;
+      await waitFor('an uncertain attempt past the expiry', async () => {
+        const [row] = await stack.sql(
+          `SELECT dispatch_state, expires_at FROM messaging.messages WHERE id = $1`,
+          [id],
+        );
+        return row?.dispatch_state === 'uncertain' && row.expires_at.getTime() < clockNow() ? row : undefined;
+      });
+    } finally {
+      await clearFaults(stack);
+    }
+    // The next claim reconciles (Twilio has nothing), then ends it instead of sending.
+    const done = await waitForSms(s, id, (b) => b.status === 'failed', 20_000);
+    expect(done).toMatchObject({ error_code: 'expired', twilio_sid: null });
+    expect(done.status_history[1]).toMatchObject({
+      status: 'failed',
+      error_code: 'expired',
+      source: 'sender',
+    });
+    expect(await sandboxMessages(stack, { to })).toHaveLength(0);
+  }, 40_000);
+
   it('an account whose default respects quiet hours has a plain send at 22:00 London scheduled for 09:00', async () => {
     const a = await smsSender(stack);
     await settings(
@@ -260,6 +290,38 @@ describe('SMS: expires_at, the account quiet hours, STOP cancels what waits', ()
     ).toHaveLength(0);
     expect(await sandboxMessages(stack, { to: other })).toHaveLength(1);
   });
+
+  it('STOP cancels a queued message waiting for its next attempt (Twilio answered 429), never sent', async () => {
+    const stopper = recipient();
+    await sandboxFaults(stack, { api: { status: 429, count: 1, path_contains: '/Messages.json' } });
+    let id: string;
+    try {
+      const res = await post(s, smsBody(s, stopper));
+      expect(res.body.status).toBe('queued');
+      id = res.body.message_id;
+      await waitFor('the first attempt to be refused with 429', async () => {
+        const [row] = await stack.sql(
+          `SELECT dispatch_state, attempts FROM messaging.messages WHERE id = $1`,
+          [id],
+        );
+        return row?.dispatch_state === 'pending' && row.attempts === 1 ? row : undefined;
+      });
+    } finally {
+      await clearFaults(stack);
+    }
+    const stop = await inbound(stack, stopper, s.from_number, 'stop');
+    await waitForInbound(stack, s, stop.message_sid);
+    const msg = await waitForSms(s, id, (b) => b.status !== 'queued');
+    expect(msg).toMatchObject({ status: 'canceled', error_code: 'recipient_opted_out', twilio_sid: null });
+    expect(msg.status_history).toMatchObject([
+      { status: 'queued', source: 'api' },
+      { status: 'canceled', error_code: 'recipient_opted_out', source: 'opt_out' },
+    ]);
+    expect((await statusEvent(id, 'canceled')).data).toMatchObject({ previous_status: 'queued' });
+    // Past the latest its retry could have come: still nothing at Twilio.
+    await new Promise((r) => setTimeout(r, 6500));
+    expect(await sandboxMessages(stack, { to: stopper })).toHaveLength(0);
+  }, 30_000);
 
   it("Twilio's 21610 refusal cancels what still waits for that recipient", async () => {
     const refused = recipient('1610');
