@@ -89,6 +89,8 @@ export interface SandboxMessage {
   body: string;
   status: string;
   error_code: number | null;
+  /** The `ValidityPeriod` the create asked for, seconds; null when none. */
+  validity_period: number | null;
   callbacks: { status: string; http_status: number; attempt: number }[];
 }
 

@@ -60,6 +60,7 @@ export class SmsController {
       'idempotency_key_reused',
       'idempotency_key_in_use',
       'invalid_send_at',
+      'invalid_expires_at',
       'quiet_hours_unsupported_country',
     ],
     { body: true },

@@ -14,8 +14,9 @@ import {
 import { NumberResolver } from '@nixflex/common/numbers';
 import { createHash } from 'node:crypto';
 import { DestinationPolicy } from '../destinations/destination-policy';
-import { COUNTRY_ZONES, isAllowed, nextAllowed } from '../sms/schedule/quiet-hours';
-import { parseSendAt } from '../sms/schedule/send-timing';
+import { AccountPolicy } from '../destinations/account-policy';
+import { COUNTRY_ZONES, QuietWindow, isAllowed, nextAllowed } from '../sms/schedule/quiet-hours';
+import { expiresAtFor, parseSendAt } from '../sms/schedule/send-timing';
 import { statusRank } from '../sms/status/status-rules';
 import { Campaign } from './campaign.entities';
 import { CampaignQueryService } from './campaign-query.service';
@@ -41,6 +42,7 @@ export class CampaignIntakeService {
     private readonly repo: CampaignsRepository,
     private readonly numbers: NumberResolver,
     private readonly destinations: DestinationPolicy,
+    private readonly policy: AccountPolicy,
     private readonly clock: Clock,
     private readonly query: CampaignQueryService,
   ) {}
@@ -89,6 +91,10 @@ export class CampaignIntakeService {
     );
     const now = this.clock.now();
     const sendAt = cmd.send_at === undefined ? null : parseSendAt(cmd.send_at, now);
+    const expiresAt = expiresAtFor(
+      { sendAt: cmd.send_at, expiresAt: cmd.expires_at, respectQuietHours: false },
+      now,
+    );
     const at = new Date();
     const c = Object.assign(new Campaign(), {
       id: cmd.campaign_id,
@@ -102,7 +108,7 @@ export class CampaignIntakeService {
       respectQuietHours: cmd.quiet_hours ?? true,
       sendAt,
       startsAt: sendAt ?? now,
-      expiresAt: null,
+      expiresAt,
       recipientsTotal: 0,
       skippedTotal: 0,
       over600: 0,
@@ -172,13 +178,12 @@ export class CampaignIntakeService {
     const c = await this.repo.findForAccount(ref.account_id, ref.campaign_id);
     if (!c) throw notFound(ref.campaign_id);
     const startsAt = c.sendAt ?? this.clock.now();
-    const outcome = await this.repo.start(
-      c.accountId,
-      c.id,
-      startsAt,
-      (countries) => (c.respectQuietHours ? releaseByCountry(countries, startsAt) : {}),
-      statusRank('scheduled'),
-    );
+    let timing: CountryTiming = { release: {}, blocked: [] };
+    if (c.respectQuietHours) {
+      const { window } = await this.policy.quietHoursFor(c.accountId);
+      timing = timingByCountry(await this.repo.sendableCountries(c.id), startsAt, window);
+    }
+    const outcome = await this.repo.start(c.accountId, c.id, startsAt, timing, statusRank('scheduled'));
     switch (outcome.kind) {
       case 'not_found':
         throw notFound(ref.campaign_id);
@@ -213,14 +218,23 @@ export function notFound(id: string): AppError {
   return new AppError('campaign_not_found', `No campaign ${id.slice(0, 64)} in this account`);
 }
 
-/** When each country's recipients may first be sent to, from `at`: later only where `at` is in quiet hours. */
-function releaseByCountry(countries: string[], at: Date): Record<string, Date> {
-  const out: Record<string, Date> = {};
+/** When each country's recipients may first be sent to; `blocked`: countries the quiet window leaves no time in. */
+export interface CountryTiming {
+  release: Record<string, Date>;
+  blocked: string[];
+}
+
+/** From `at`: later only where `at` is inside the account's quiet `window` in the country. */
+function timingByCountry(countries: string[], at: Date, window: QuietWindow): CountryTiming {
+  const timing: CountryTiming = { release: {}, blocked: [] };
   for (const country of countries) {
     const zones = COUNTRY_ZONES[country];
-    if (zones && !isAllowed(at, zones)) out[country] = nextAllowed(at, zones);
+    if (!zones || isAllowed(at, zones, window)) continue;
+    const next = nextAllowed(at, zones, window);
+    if (next) timing.release[country] = next;
+    else timing.blocked.push(country);
   }
-  return out;
+  return timing;
 }
 
 function describeReasons(byReason: Record<string, number>): string {

@@ -223,7 +223,7 @@ export class CampaignsRepository extends TransactionalRepository {
     accountId: string,
     id: string,
     startsAt: Date,
-    releaseByCountry: (countries: string[]) => Record<string, Date>,
+    timing: { release: Record<string, Date>; blocked: string[] },
     scheduledRank: number,
   ): Promise<StartOutcome> {
     return this.transaction(async (m) => {
@@ -233,6 +233,14 @@ export class CampaignsRepository extends TransactionalRepository {
       );
       if (!c) return { kind: 'not_found' };
       if (c.status !== 'draft') return { kind: 'already', campaign: await this.lockedCampaign(m, id) };
+      if (timing.blocked.length > 0) {
+        await m.query(
+          `UPDATE ${this.t.recipients} SET "skip_reason" = 'quiet_hours_unsupported_country',
+                  "skip_message" = 'The account''s quiet hours leave no time of day open in ' || "country"
+            WHERE "campaign_id" = $1 AND "skip_reason" IS NULL AND "country" = ANY($2)`,
+          [id, timing.blocked],
+        );
+      }
       await m.query(
         `UPDATE ${this.t.recipients} r SET "skip_reason" = 'opted_out',
                 "skip_message" = r."to_number" || ' opted out of messages from this number'
@@ -250,7 +258,6 @@ export class CampaignsRepository extends TransactionalRepository {
           segments: number;
           amount: string | null;
           currency: string | null;
-          countries: string[] | null;
         }[]
       >(
         `SELECT count(*)::int AS "total",
@@ -258,8 +265,7 @@ export class CampaignsRepository extends TransactionalRepository {
                 count(*) FILTER (WHERE "skip_reason" IS NULL AND char_length("body") > 600)::int AS "over_600",
                 COALESCE(sum("segments") FILTER (WHERE "skip_reason" IS NULL), 0)::int AS "segments",
                 sum(("estimated_cost" ->> 'amount')::numeric) FILTER (WHERE "skip_reason" IS NULL)::text AS "amount",
-                min("estimated_cost" ->> 'currency') AS "currency",
-                array_agg(DISTINCT "country") FILTER (WHERE "skip_reason" IS NULL AND "country" IS NOT NULL) AS "countries"
+                min("estimated_cost" ->> 'currency') AS "currency"
            FROM ${this.t.recipients} WHERE "campaign_id" = $1`,
         [id],
       );
@@ -268,7 +274,6 @@ export class CampaignsRepository extends TransactionalRepository {
         await m.query(`DELETE FROM ${this.t.campaigns} WHERE "id" = $1`, [id]);
         return { kind: 'empty', recipients: totals.total, skippedByReason: skippedByReason.get(id) ?? {} };
       }
-      const release = releaseByCountry(totals.countries ?? []);
       const now = new Date();
       await m.query(`UPDATE ${this.t.campaigns} SET "starts_at" = $2 WHERE "id" = $1`, [id, startsAt]);
       await m.query(
@@ -284,7 +289,7 @@ export class CampaignsRepository extends TransactionalRepository {
          )
          INSERT INTO ${this.t.history} ("message_id", "status", "source", "occurred_at")
          SELECT "id", 'scheduled', 'api', $4 FROM msg`,
-        [id, scheduledRank, JSON.stringify(release), now],
+        [id, scheduledRank, JSON.stringify(timing.release), now],
       );
       const cost: CostEstimate | null =
         totals.amount === null
@@ -314,6 +319,16 @@ export class CampaignsRepository extends TransactionalRepository {
       );
       return { kind: 'started', campaign: await this.lockedCampaign(m, id) };
     });
+  }
+
+  /** The countries of a draft's sendable recipients (its quiet hours are decided per country). */
+  async sendableCountries(id: string): Promise<string[]> {
+    const rows = await this.ds.query<{ country: string }[]>(
+      `SELECT DISTINCT "country" FROM ${this.t.recipients}
+        WHERE "campaign_id" = $1 AND "skip_reason" IS NULL AND "country" IS NOT NULL`,
+      [id],
+    );
+    return rows.map((r) => r.country);
   }
 
   private async lockedCampaign(m: EntityManager, id: string): Promise<Campaign> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ResolvedNumber } from '@nixflex/common';
 import { EntityManager } from 'typeorm';
 import { OptOutsRepository } from '../opt-outs/opt-outs.repository';
+import { WaitingEnds } from '../sms/schedule/waiting-ends';
 import { InboundEvents } from './inbound-events';
 import { ReplyKind, optOutChange, parseKeyword, replyKind } from './keywords';
 
@@ -17,14 +18,17 @@ export interface StoredInbound {
 
 /**
  * STOP / START / YES / HELP applied to a freshly stored message, in its
- * transaction: the opt-out change and its customer event. Answers what the
- * message is to be replied with (see `replyKind`).
+ * transaction: the opt-out change and its customer event; on STOP, every
+ * message to the sender from this number that has not gone to Twilio yet
+ * (scheduled, or queued and not claimed) is canceled (`recipient_opted_out`).
+ * Answers what the message is to be replied with (see `replyKind`).
  */
 @Injectable()
 export class KeywordActions {
   constructor(
     private readonly optOuts: OptOutsRepository,
     private readonly events: InboundEvents,
+    private readonly waiting: WaitingEnds,
   ) {}
 
   async apply(m: EntityManager, msg: StoredInbound): Promise<ReplyKind> {
@@ -41,6 +45,11 @@ export class KeywordActions {
         source: 'keyword',
         keyword: kw.word,
       });
+      await this.waiting.cancelForOptOut(
+        m,
+        { accountId: number.account_id, ourNumber: number.phone_number, recipient: from },
+        'opt_out',
+      );
       await this.events.optedOut(m, number, at, {
         phone_number: number.phone_number,
         recipient: from,

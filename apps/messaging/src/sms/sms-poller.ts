@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Outbox } from '@nixflex/common';
+import { Clock, Outbox } from '@nixflex/common';
 import { Poller } from '@nixflex/common/poll';
 import { IDEMPOTENCY_TTL_MS } from './accept/send.service';
 import { IdempotencyKeysRepository, MessagesRepository, StatusCallbacksRepository } from './data';
 import { SmsDispatcher } from './dispatch/dispatcher';
+import { WaitingEnds } from './schedule/waiting-ends';
 import { SMS_SETTINGS, SmsSettings } from './sms.settings';
 import { ErrorCodeBackfill } from './status/error-backfill';
 import { StatusMachine } from './status/status-machine';
@@ -16,6 +17,8 @@ const ORPHAN_CALLBACK_TTL_MS = 7 * 24 * 3600_000;
 
 /**
  * The sender's safety net, every SMS_DISPATCH_POLL_MS:
+ * - ends queued messages not claimed yet whose `expires_at` passed
+ *   (`failed`/`expired`, by the injected clock), before sending;
  * - sends what came due: retries after a backoff, claims abandoned by a dead
  *   worker (lease expired: reconciled first), and messages whose dispatch
  *   event was lost - so a kill -9 anywhere loses nothing;
@@ -39,6 +42,8 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly outbox: Outbox,
     private readonly errorCodes: ErrorCodeBackfill,
     private readonly reconciler: StatusReconciler,
+    private readonly ends: WaitingEnds,
+    private readonly clock: Clock,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
   ) {
     // Every period, failing or not (a failed tick is logged, not backed off).
@@ -62,6 +67,10 @@ export class SmsPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async tick(): Promise<void> {
+    // A failed expiry step must not stop the sending below; the next tick tries again.
+    await this.ends
+      .expireDue('queued', this.clock.now(), BATCH, 'sender')
+      .catch((err: Error) => this.logger.warn(`expiry failed: ${err.message}`));
     await this.dispatchDue();
     await this.flagSoftFailures();
     await this.errorCodes.run();

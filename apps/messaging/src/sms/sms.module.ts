@@ -16,6 +16,7 @@ import { TwilioSender } from './dispatch/twilio-sender';
 import { SmsQueryService } from './queries/sms-query.service';
 import { SmsCancelService } from './schedule/cancel.service';
 import { ScheduleReleaser } from './schedule/schedule-releaser';
+import { WaitingEnds } from './schedule/waiting-ends';
 import { SmsHandler } from './sms.handler';
 import { SmsPoller } from './sms-poller';
 import { SMS_SETTINGS, loadSmsSettings } from './sms.settings';
@@ -44,7 +45,8 @@ import { StatusReconciler } from './status/status-reconciler';
     SmsPoller,
     SmsCancelService,
     ScheduleReleaser,
+    WaitingEnds,
   ],
-  exports: [SmsSendService],
+  exports: [SmsSendService, WaitingEnds],
 })
 export class SmsModule {}

@@ -59,13 +59,24 @@ export class SendSmsBody {
   send_at?: string;
 
   @ApiPropertyOptional({
-    default: false,
     description:
-      "Never deliver between 21:00 and 09:00 in the recipient's local time (from the number's country; every zone of a multi-zone country): a message that would go then is scheduled for 09:00",
+      "Never deliver inside the account's quiet hours (`quiet_hours` in the account settings, 21:00-09:00 by default) in the recipient's local time (from the number's country; every zone of a multi-zone country): a message that would go then is scheduled for their end. Absent: the account's `respect_quiet_hours_default` (false unless set)",
   })
   @IsOptional()
   @IsBoolean()
   respect_quiet_hours?: boolean;
+
+  /** Checked by messaging (`invalid_expires_at`), not here, so every bad value gets that one code. */
+  @ApiPropertyOptional({
+    maxLength: 64,
+    example: '2026-12-24T18:00:00+00:00',
+    description:
+      'Give up if not handed to Twilio by then: ISO 8601 with an offset, in the future, after `send_at` when given, at most 30 days ahead (`invalid_expires_at`). A message still waiting then ends `failed` with error code `expired`; Twilio gets the time left as `ValidityPeriod` (at most 10 hours)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  expires_at?: string;
 }
 
 /** `sms.send.v1`: the gateway's send, with the id it generated and the caller's idempotency key. */
@@ -197,6 +208,12 @@ export class SmsAcceptedDto {
   })
   scheduled_for?: string;
 
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'With `expires_at`: not handed to Twilio by then, it ends `failed` with `expired`',
+  })
+  expires_at?: string;
+
   @ApiProperty()
   agent_id: string;
 
@@ -316,6 +333,14 @@ export class SmsDto {
   })
   scheduled_for: string | null;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: '`expires_at` as given: not handed to Twilio by then, it ends `failed` with `expired`',
+  })
+  expires_at: string | null;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -335,8 +360,8 @@ export class SmsStatusChange {
   @ApiProperty({ format: 'date-time' })
   at: string;
 
-  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper', 'scheduler'] })
-  source: 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler';
+  @ApiProperty({ enum: ['api', 'sender', 'twilio_callback', 'sweeper', 'scheduler', 'opt_out'] })
+  source: 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler' | 'opt_out';
 }
 
 export class SmsDetailDto extends SmsDto {

@@ -36,6 +36,7 @@ export const ERROR_STATUS = {
   message_too_long: 400,
   message_not_found: 404,
   invalid_send_at: 400,
+  invalid_expires_at: 400,
   quiet_hours_unsupported_country: 400,
   sms_not_cancelable: 409,
   recipient_opted_out: 422,

@@ -14,10 +14,11 @@ import { NumberResolver } from '@nixflex/common/numbers';
 import { SMS_MAX_LENGTH, countSegments, estimateCost, lengthWarnings } from '@nixflex/common/sms';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { AccountPolicy } from '../../destinations/account-policy';
 import { DestinationPolicy } from '../../destinations/destination-policy';
 import { IdempotencyKeysRepository, MessagesRepository } from '../data';
 import { statusRank } from '../status/status-rules';
-import { SendTiming, scheduleFor } from '../schedule/send-timing';
+import { SendTiming, expiresAtFor, scheduleFor } from '../schedule/send-timing';
 
 /** How long an Idempotency-Key is remembered, as Stripe does. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -42,8 +43,11 @@ export interface OutboundSms {
   source?: 'api' | 'agent_reply' | 'post_call' | 'in_call';
   /** For `in_call` / `post_call`: the call that asked for it. */
   call_id?: string | null;
-  /** When it may go: `send_at` and quiet hours (see `scheduleFor`); absent is now. */
-  timing?: SendTiming;
+  /**
+   * When it may go: `send_at` and quiet hours (see `scheduleFor`; quiet hours
+   * not said: the account's default), and `expires_at`; absent is now.
+   */
+  timing?: Omit<SendTiming, 'respectQuietHours'> & { respectQuietHours?: boolean };
 }
 
 /**
@@ -61,6 +65,7 @@ export class SmsSendService {
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
     private readonly destinations: DestinationPolicy,
+    private readonly accountPolicy: AccountPolicy,
   ) {}
 
   /** `POST /v1/sms`, with Stripe's Idempotency-Key semantics. */
@@ -74,7 +79,11 @@ export class SmsSendService {
       api_key_id: cmd.api_key_id ?? null,
       message_id: cmd.message_id,
       source: 'api',
-      timing: { sendAt: cmd.send_at, respectQuietHours: cmd.respect_quiet_hours === true },
+      timing: {
+        sendAt: cmd.send_at,
+        respectQuietHours: cmd.respect_quiet_hours,
+        expiresAt: cmd.expires_at,
+      },
     };
     const key = cmd.idempotency_key;
     if (!key) return this.send(sms);
@@ -83,6 +92,7 @@ export class SmsSendService {
     if (cmd.send_at !== undefined || cmd.respect_quiet_hours !== undefined) {
       fields.push(cmd.send_at ?? '', String(cmd.respect_quiet_hours === true));
     }
+    if (cmd.expires_at !== undefined) fields.push('expires_at', cmd.expires_at);
     return this.sendIdempotent(sms, key, hashRequest(fields));
   }
 
@@ -163,11 +173,21 @@ export class SmsSendService {
     return dto;
   }
 
-  /** `check`, then when the message may go (`invalid_send_at`, quiet hours). */
-  private async checkAndTime(sms: OutboundSms): Promise<Checked & { scheduledFor: Date | null }> {
+  /**
+   * `check`, then when the message may go (`invalid_send_at`, the account's
+   * quiet hours, and its default when the request does not say) and until
+   * when (`invalid_expires_at`).
+   */
+  private async checkAndTime(sms: OutboundSms): Promise<Checked & Timed> {
     const checked = await this.check(sms);
-    const scheduledFor = sms.timing ? scheduleFor(sms.timing, checked.to, this.clock.now()) : null;
-    return { ...checked, scheduledFor };
+    const timing = sms.timing;
+    if (!timing) return { ...checked, scheduledFor: null, expiresAt: null };
+    const now = this.clock.now();
+    const policy =
+      timing.respectQuietHours === false ? null : await this.accountPolicy.quietHoursFor(sms.account_id);
+    const respectQuietHours = timing.respectQuietHours ?? policy?.respectDefault ?? false;
+    const scheduledFor = scheduleFor({ ...timing, respectQuietHours }, checked.to, now, policy?.window);
+    return { ...checked, scheduledFor, expiresAt: expiresAtFor({ ...timing, respectQuietHours }, now) };
   }
 
   /** Everything that needs no transaction: formats, length, and the sending number. */
@@ -207,11 +227,11 @@ export class SmsSendService {
   /**
    * Stores the message in one statement, in `m`'s transaction when given:
    * `queued` with its dispatch event, or `scheduled` for `scheduledFor`
-   * without one (the release poller queues it then).
+   * without one (the release poller queues it then); with its `expiresAt`.
    */
   private async store(
     sms: OutboundSms,
-    { to, from, scheduledFor }: Checked & { scheduledFor: Date | null },
+    { to, from, scheduledFor, expiresAt }: Checked & Timed,
     m?: EntityManager,
   ): Promise<SmsAcceptedDto> {
     const info = countSegments(sms.message);
@@ -233,6 +253,7 @@ export class SmsSendService {
       estimatedCost: cost,
       inReplyTo: sms.in_reply_to ?? null,
       callId: sms.call_id ?? null,
+      expiresAt,
       statusRank: statusRank(scheduledFor ? 'scheduled' : 'queued'),
       at: now,
     };
@@ -254,6 +275,7 @@ export class SmsSendService {
       message_id: id,
       status: scheduledFor ? 'scheduled' : 'queued',
       ...(scheduledFor ? { scheduled_for: scheduledFor.toISOString() } : {}),
+      ...(expiresAt ? { expires_at: expiresAt.toISOString() } : {}),
       agent_id: sms.agent_id,
       to,
       from_number: from,
@@ -269,6 +291,12 @@ export class SmsSendService {
 interface Checked {
   to: string;
   from: string;
+}
+
+/** When it goes (null: now) and until when it may (null: no limit). */
+interface Timed {
+  scheduledFor: Date | null;
+  expiresAt: Date | null;
 }
 
 /** What tells two requests under one key apart: the fields of the request, in a fixed order. */

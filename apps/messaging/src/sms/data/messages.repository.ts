@@ -55,6 +55,8 @@ export interface QueuedOutbound {
   estimatedCost: unknown;
   inReplyTo: string | null;
   callId: string | null;
+  /** Not handed to Twilio by then: `failed` with `expired`; null or absent: no limit. */
+  expiresAt?: Date | null;
   statusRank: number;
   at: Date;
 }
@@ -135,6 +137,62 @@ const STATUS_CUSTOMER_DATA_FROM_ROW = {
   call_id: 'c."call_id"',
 } as const satisfies Partial<Record<keyof SmsStatusUpdatedData, string>>;
 
+/**
+ * `sms.status-updated.v1` and the `sms.status_updated` customer event of a
+ * message that `endWaiting` ended, built in SQL from its row (`msg`) and the
+ * statement's parameters ($1 status, $4 the time as ISO text, $7 our wording
+ * of the code). Typed against the contracts, so a change to them does not
+ * compile until this follows.
+ */
+const ENDED_STATUS_EVENT = {
+  message_id: 'msg."message_id"',
+  account_id: 'msg."account_id"',
+  agent_id: 'msg."agent_id"',
+  twilio_sid: 'msg."twilio_sid"',
+  status: '$1::text',
+  previous_status: 'msg."previous_status"',
+  error_code: 'msg."error_code"',
+  soft_failure: 'false',
+  at: '$4::text',
+} as const satisfies Record<keyof SmsStatusUpdatedEvent, string>;
+
+const ENDED_CUSTOMER_EVENT = {
+  event_id: `'evt_sms_status_' || msg."message_id" || '_' || $1::text`,
+  account_id: 'msg."account_id"',
+  phone_number: 'msg."from_number"',
+  agent_id: 'msg."agent_id"',
+  type: `'sms.status_updated'`,
+  occurred_at: '$4::text',
+} as const satisfies Record<Exclude<keyof CustomerEventEmit, 'data'>, string>;
+
+const ENDED_CUSTOMER_DATA = {
+  message_id: 'msg."message_id"',
+  status: '$1::text',
+  previous_status: 'msg."previous_status"',
+  error_code: 'msg."error_code"',
+  error_message: '$7::text',
+  soft_failure: 'false',
+  twilio_sid: 'msg."twilio_sid"',
+  to: 'msg."to_number"',
+  from_number: 'msg."from_number"',
+  call_id: 'msg."call_id"',
+  at: '$4::text',
+} as const satisfies Record<keyof SmsStatusUpdatedData, string>;
+
+/** How `endWaiting` ends messages: the final status, its code and wording, and the history's source. */
+export interface WaitingEnd {
+  status: 'failed' | 'canceled';
+  statusRank: number;
+  at: Date;
+  errorCode: string;
+  errorMessage: string;
+  /** Our wording of the code for the customer event (`customerErrorMessage`). */
+  customerErrorMessage: string | null;
+  source: HistorySource;
+  routingKey: string;
+  customerRoutingKey: string;
+}
+
 export type StatusCustomerEventFromCaller = Omit<
   CustomerEventEmit,
   keyof typeof STATUS_CUSTOMER_EVENT_FROM_ROW | 'data'
@@ -185,6 +243,7 @@ const QUEUED_DEFAULTS = {
   estimatedCost: '$12::jsonb',
   inReplyTo: '$13',
   callId: '$18',
+  expiresAt: '$19',
   status: `'queued'`,
   statusRank: '$14',
   statusChangedAt: '$6',
@@ -212,6 +271,9 @@ export class MessagesRepository extends TransactionalRepository {
     insertQueuedOutbound: string;
     insertScheduledOutbound: string;
     releaseDue: string;
+    expireScheduled: string;
+    expireQueued: string;
+    cancelPendingTo: string;
     claimForDispatch: string;
     applyStatus: string;
     applyCallbackToOwnedSid: string;
@@ -240,11 +302,41 @@ export class MessagesRepository extends TransactionalRepository {
     const scheduled = messageInsert({
       ...QUEUED_DEFAULTS,
       callId: '$16',
+      expiresAt: '$17',
       status: `'scheduled'`,
       scheduledFor: '$15',
       dispatchState: 'NULL',
       nextAttemptAt: 'NULL',
     });
+    // Ends the messages `target` selects and locks (never handed to Twilio):
+    // the final status with its code, out of the sender's reach (dispatch
+    // `failed`, nothing due), a history row, `sms.status-updated.v1` and the
+    // customer event, in one statement. Target parameters start at $11.
+    const endWaiting = (target: string) => `WITH target AS (
+         ${target}
+       ), msg AS (
+         UPDATE ${messages} m
+            SET "status" = $1, "status_rank" = $2, "status_changed_at" = $3, "error_code" = $5, "error_message" = $6,
+                "soft_failure" = false, "error_fetch_after" = NULL, "dispatch_state" = 'failed',
+                "lease_until" = NULL, "next_attempt_at" = NULL, "last_attempt_error" = $5 || ': ' || $6,
+                "updated_at" = now()
+           FROM target t WHERE m."id" = t."id"
+          RETURNING m."id" AS "message_id", m."account_id", m."agent_id", m."twilio_sid", t."previous_status",
+                    m."error_code", m."from_number", m."to_number", m."call_id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "error_code", "source", "occurred_at")
+         SELECT "message_id", $1, $5, $8, $3 FROM msg
+       ), event AS (
+         ${outbox.insertFrom('msg', 'gen_random_uuid()', '$9', jsonObject(ENDED_STATUS_EVENT))}
+       ), customer_event AS (
+         ${outbox.insertFrom(
+           'msg',
+           'gen_random_uuid()',
+           '$10',
+           jsonObject({ ...ENDED_CUSTOMER_EVENT, data: jsonObject(ENDED_CUSTOMER_DATA) }),
+         )}
+       )
+       SELECT "message_id" AS "id" FROM msg`;
     const eventRow = Object.entries(STATUS_EVENT_FROM_ROW)
       .map(([field, expr]) => `${expr} AS "${field}"`)
       .join(', ');
@@ -297,6 +389,29 @@ export class MessagesRepository extends TransactionalRepository {
          ${outbox.insertFrom('msg', 'gen_random_uuid()', '$5', `jsonb_build_object('message_id', msg."id")`)}
        )
        SELECT "id" FROM msg`,
+      // Scheduled messages whose expires_at ($11: the injected clock's now)
+      // passed, before their release; skipping rows a cancel or the release holds.
+      expireScheduled: endWaiting(`SELECT "id", "status" AS "previous_status" FROM ${messages}
+          WHERE "status" = 'scheduled' AND "expires_at" <= $11
+          ORDER BY "expires_at" LIMIT $12
+          FOR UPDATE SKIP LOCKED`),
+      // Queued messages the sender has not claimed yet (pending, no SID) whose
+      // expires_at passed; a claimed one (in flight) is the dispatcher's to expire.
+      expireQueued: endWaiting(`SELECT "id", "status" AS "previous_status" FROM ${messages}
+          WHERE "status" = 'queued' AND "dispatch_state" = 'pending' AND "twilio_sid" IS NULL
+            AND "expires_at" <= $11
+          ORDER BY "expires_at" LIMIT $12
+          FOR UPDATE SKIP LOCKED`),
+      // An opt-out: every message from our number ($12) to the recipient ($13)
+      // not handed to Twilio (scheduled, or queued and not claimed). Waits for a
+      // row another statement holds (a release, a claim) and reads it again:
+      // released, it is cancelled as queued; claimed (in flight), it is left to go.
+      cancelPendingTo: endWaiting(`SELECT "id", "status" AS "previous_status" FROM ${messages}
+          WHERE "account_id" = $11 AND "our_number" = $12 AND "other_party" = $13 AND "direction" = 'outbound'
+            AND "twilio_sid" IS NULL
+            AND ("status" = 'scheduled' OR ("status" = 'queued' AND "dispatch_state" = 'pending'))
+          ORDER BY "id"
+          FOR UPDATE`),
       claimForDispatch: `WITH prev AS (
          SELECT "id", "dispatch_state" FROM ${messages} WHERE "id" = $1 FOR UPDATE
        )
@@ -413,6 +528,7 @@ export class MessagesRepository extends TransactionalRepository {
         event.routing_key,
         event.payload,
         row.callId,
+        row.expiresAt ?? null,
       ],
     );
     return rows.length === 1;
@@ -445,6 +561,7 @@ export class MessagesRepository extends TransactionalRepository {
         row.statusRank,
         row.scheduledFor,
         row.callId,
+        row.expiresAt ?? null,
       ],
     );
     return rows.length === 1;
@@ -464,6 +581,62 @@ export class MessagesRepository extends TransactionalRepository {
       routingKey,
     ]);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Up to `limit` waiting messages whose `expires_at` passed at `now` (the
+   * injected clock's) end `failed` with `expired` (see `endWaiting`):
+   * `scheduled` ones (the releaser, before it releases) or `queued` ones
+   * the sender has not claimed (its poll). Returns their ids.
+   */
+  async expireDue(
+    which: 'scheduled' | 'queued',
+    now: Date,
+    limit: number,
+    end: WaitingEnd,
+  ): Promise<string[]> {
+    const rows = await queryPrepared<{ id: string }>(
+      this.ds,
+      which === 'scheduled' ? 'sms_expire_scheduled' : 'sms_expire_queued',
+      which === 'scheduled' ? this.sql.expireScheduled : this.sql.expireQueued,
+      [...this.endParams(end), now, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * The recipient opted out of `ourNumber`: every message to them from it
+   * that was not handed to Twilio ends as `end` says (`canceled`,
+   * `recipient_opted_out`), in `m`'s transaction (the opt-out's). A message a
+   * sender has claimed is left alone. Returns the ids.
+   */
+  async cancelPendingTo(
+    m: EntityManager,
+    to: { accountId: string; ourNumber: string; recipient: string },
+    end: WaitingEnd,
+  ): Promise<string[]> {
+    const rows = await queryPrepared<{ id: string }>(m, 'sms_cancel_pending_to', this.sql.cancelPendingTo, [
+      ...this.endParams(end),
+      to.accountId,
+      to.ourNumber,
+      to.recipient,
+    ]);
+    return rows.map((r) => r.id);
+  }
+
+  private endParams(end: WaitingEnd): unknown[] {
+    return [
+      end.status,
+      end.statusRank,
+      end.at,
+      end.at.toISOString(),
+      end.errorCode,
+      end.errorMessage,
+      end.customerErrorMessage,
+      end.source,
+      end.routingKey,
+      end.customerRoutingKey,
+    ];
   }
 
   // --- dispatch ------------------------------------------------------------

@@ -78,7 +78,8 @@ export function messageInsert(values: Partial<Record<keyof SmsMessage, string>>)
   };
 }
 
-export type HistorySource = 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler';
+/** Who changed the status; `opt_out`: the recipient's STOP (or Twilio's 21610) canceled a waiting message. */
+export type HistorySource = 'api' | 'sender' | 'twilio_callback' | 'sweeper' | 'scheduler' | 'opt_out';
 
 /**
  * One SMS, either direction. Outbound rows also carry the sender's work state

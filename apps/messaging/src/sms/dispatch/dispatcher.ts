@@ -1,8 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppError, Outbox, ResolvedNumber } from '@nixflex/common';
+import { AppError, Clock, Outbox, ResolvedNumber } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
 import { MessagesRepository, SmsMessage, StatusCallbacksRepository } from '../data';
+import { EXPIRED, EXPIRED_MESSAGE } from '../schedule/waiting-ends';
+import { validityPeriodFor } from '../schedule/send-timing';
 import { SMS_SETTINGS, SmsSettings, retryDelayMs } from '../sms.settings';
 import { StatusMachine } from '../status/status-machine';
 import { decideCallback, fromTwilioStatus } from '../status/status-rules';
@@ -30,6 +32,9 @@ const RECONCILE_ROUNDS = 5;
  * 3. Send with the number's credentials and our StatusCallback; store the SID
  *    (and apply callbacks that raced ahead) before returning, so the event that
  *    woke us is acked only after the SID is durable.
+ *    A message past its `expires_at` (by the injected clock) is not sent: it
+ *    ends `failed`/`expired` (after the reconciliation, which may find it was
+ *    sent); one that is sent carries the time left as Twilio's ValidityPeriod.
  * 4. Refusal -> `failed` with Twilio's code. 429 / no connection -> `pending`
  *    again after a backoff with jitter; timeout / reset / 5xx -> `uncertain`.
  */
@@ -44,6 +49,7 @@ export class SmsDispatcher {
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
     private readonly twilio: TwilioSender,
+    private readonly clock: Clock,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
   ) {}
 
@@ -51,6 +57,8 @@ export class SmsDispatcher {
     const claim = await this.claim(messageId);
     if (!claim) return;
     const { msg } = claim;
+    // Nothing can have reached Twilio for a pending claim: an expired one ends here.
+    if (!claim.reconcile && this.isExpired(msg)) return this.fail(msg, EXPIRED, EXPIRED_MESSAGE);
     let number: ResolvedNumber;
     try {
       number = await this.numbers.resolve(msg.fromNumber);
@@ -89,6 +97,7 @@ export class SmsDispatcher {
         }
       }
     }
+    if (this.isExpired(msg)) return this.fail(msg, EXPIRED, EXPIRED_MESSAGE);
     if (msg.attempts > this.settings.maxAttempts) {
       return this.fail(
         msg,
@@ -99,7 +108,9 @@ export class SmsDispatcher {
 
     let created: CreatedMessage;
     try {
-      created = await this.twilio.create(number, msg.toNumber, msg.body);
+      created = await this.twilio.create(number, msg.toNumber, msg.body, {
+        validityPeriod: validityPeriodFor(msg.expiresAt, this.clock.now()),
+      });
     } catch (err) {
       return this.onSendError(msg, sendFailureOf(err));
     }
@@ -117,6 +128,10 @@ export class SmsDispatcher {
       case 'uncertain':
         return this.release(msg, 'uncertain', failure.reason);
     }
+  }
+
+  private isExpired(msg: SmsMessage): boolean {
+    return msg.expiresAt !== null && msg.expiresAt.getTime() <= this.clock.now().getTime();
   }
 
   private async claim(id: string): Promise<Claim | undefined> {

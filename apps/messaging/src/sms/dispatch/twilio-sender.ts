@@ -20,6 +20,12 @@ export interface CreatedMessage {
 export type SendFailure = TwilioWriteFailure;
 export const sendFailureOf = (err: unknown): SendFailure => twilioWriteFailureOf(err);
 
+/** How a message is created at Twilio beyond its numbers and body. */
+export interface CreateOptions {
+  /** Twilio's `ValidityPeriod`, seconds (1..36000): not sent by Twilio after that. */
+  validityPeriod?: number;
+}
+
 /** The Twilio calls of the sender, with the number's own credentials. */
 @Injectable()
 export class TwilioSender {
@@ -29,13 +35,19 @@ export class TwilioSender {
     return twilioWebhookUrl(TwilioPaths.smsStatus);
   }
 
-  async create(number: ResolvedNumber, to: string, body: string): Promise<CreatedMessage> {
+  async create(
+    number: ResolvedNumber,
+    to: string,
+    body: string,
+    options: CreateOptions = {},
+  ): Promise<CreatedMessage> {
     const client = twilioClientFor(number, { timeoutMs: this.settings.twilioTimeoutMs });
     const msg = await client.messages.create({
       to,
       from: number.phone_number,
       body,
       statusCallback: this.statusCallbackUrl(),
+      ...(options.validityPeriod !== undefined ? { validityPeriod: options.validityPeriod } : {}),
     });
     return { sid: msg.sid, status: msg.status, accountSid: msg.accountSid };
   }

@@ -23,6 +23,7 @@ export function toSmsDto(m: SmsMessage): SmsDto & { soft_failure_at: string | nu
     call_id: m.callId,
     campaign_id: m.campaignId,
     scheduled_for: m.scheduledFor ? m.scheduledFor.toISOString() : null,
+    expires_at: m.expiresAt ? m.expiresAt.toISOString() : null,
     created_at: m.createdAt.toISOString(),
     updated_at: m.updatedAt.toISOString(),
   };

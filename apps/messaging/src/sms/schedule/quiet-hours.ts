@@ -1,14 +1,35 @@
-import { countryOf } from '@nixflex/common';
+import { DEFAULT_QUIET_HOURS, countryOf } from '@nixflex/common';
 import { DateTime } from 'luxon';
 
-/** Quiet hours in the recipient's local time: no message from 21:00 until 09:00. */
-export const QUIET_HOURS = { start: 21, end: 9 } as const;
+/**
+ * A quiet window in the recipient's local time, HH:MM (24-hour) as the
+ * account settings store it: no message from `start` until `end`. It may wrap
+ * midnight (21:00-09:00) or not (13:00-14:00); `start` equal to `end` means no
+ * quiet hours at all.
+ */
+export interface QuietWindow {
+  start: string;
+  end: string;
+}
+
+/** The window of an account that never set one: no message from 21:00 until 09:00. */
+export const DEFAULT_QUIET_WINDOW: QuietWindow = { ...DEFAULT_QUIET_HOURS };
+
+const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Minutes since midnight of an HH:MM time (00:00 to 23:59). */
+export function minuteOfDay(hhmm: string): number {
+  const match = HH_MM.exec(hhmm);
+  if (!match) throw new Error(`not an HH:MM time: ${hhmm}`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
 
 /**
  * The IANA zones of each country we decide quiet hours for (ISO 3166 code,
  * as libphonenumber-js gives it for the recipient's number). A country with
  * several zones lists the zones that bound its span; a message may go only
- * while it is 09:00-21:00 in every one of them (the most restrictive window).
+ * while it is outside the quiet window in every one of them (the most
+ * restrictive window).
  */
 export const COUNTRY_ZONES: Readonly<Record<string, readonly string[]>> = {
   GB: ['Europe/London'],
@@ -92,37 +113,54 @@ export function zonesOf(e164: string): { country: string | undefined; zones: rea
   return { country, zones: country === undefined ? undefined : COUNTRY_ZONES[country] };
 }
 
-/** Whether `at` is outside quiet hours in every zone of `zones`. */
-export function isAllowed(at: Date, zones: readonly string[]): boolean {
+/** Whether `at` is outside the quiet `window` in every zone of `zones`. */
+export function isAllowed(
+  at: Date,
+  zones: readonly string[],
+  window: QuietWindow = DEFAULT_QUIET_WINDOW,
+): boolean {
+  const start = minuteOfDay(window.start);
+  const end = minuteOfDay(window.end);
+  if (start === end) return true;
   return zones.every((zone) => {
-    const hour = DateTime.fromJSDate(at, { zone }).hour;
-    return hour >= QUIET_HOURS.end && hour < QUIET_HOURS.start;
+    const local = DateTime.fromJSDate(at, { zone });
+    const minute = local.hour * 60 + local.minute;
+    const quiet = start > end ? minute >= start || minute < end : minute >= start && minute < end;
+    return !quiet;
   });
 }
 
 /**
- * The first instant at or after `at` outside quiet hours in every zone: `at`
- * itself, or else the moment some zone reaches 09:00 while all the others
- * are already in their day (the allowed set is an intersection of daily
- * windows, so it can only begin at one zone's 09:00). Every country of the
- * table spans less than 12 hours, so such a moment exists within two days.
+ * The first instant at or after `at` outside the quiet `window` in every
+ * zone: `at` itself, or else the moment some zone reaches the window's end
+ * while all the others are already outside it (the allowed set is an
+ * intersection of daily intervals, so it can only begin at one zone's end of
+ * quiet hours). Null when there is none within three days: the zones of the
+ * country span more than the window leaves open (a 23-hour quiet window
+ * across the US). With the default window every country of the table has
+ * one every day (it spans less than 12 hours).
  */
-export function nextAllowed(at: Date, zones: readonly string[]): Date {
-  if (isAllowed(at, zones)) return at;
+export function nextAllowed(
+  at: Date,
+  zones: readonly string[],
+  window: QuietWindow = DEFAULT_QUIET_WINDOW,
+): Date | null {
+  if (isAllowed(at, zones, window)) return at;
+  const end = minuteOfDay(window.end);
   const candidates: number[] = [];
   for (const zone of zones) {
     const today = DateTime.fromJSDate(at, { zone }).startOf('day');
-    for (let d = -1; d <= 2; d++) {
+    for (let d = -1; d <= 3; d++) {
       const opening = today
         .plus({ days: d })
-        .set({ hour: QUIET_HOURS.end, minute: 0, second: 0, millisecond: 0 });
+        .set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
       if (opening.toMillis() >= at.getTime()) candidates.push(opening.toMillis());
     }
   }
   candidates.sort((a, b) => a - b);
   for (const ms of candidates) {
     const candidate = new Date(ms);
-    if (isAllowed(candidate, zones)) return candidate;
+    if (isAllowed(candidate, zones, window)) return candidate;
   }
-  throw new Error(`no instant outside quiet hours in all of ${zones.join(', ')}`);
+  return null;
 }

@@ -4,6 +4,7 @@ import { Poller } from '@nixflex/common/poll';
 import { MessagesRepository } from '../data';
 import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
 import { statusRank } from '../status/status-rules';
+import { WaitingEnds } from './waiting-ends';
 
 /** Scheduled messages released per statement; a full batch runs again at once. */
 export const RELEASE_BATCH = 200;
@@ -16,6 +17,8 @@ export const RELEASE_BATCH = 200;
  * outbox row; from there the sender sends it exactly once, as any message.
  * The rows are the schedule, so a restart loses nothing. "Due" is decided by
  * the injected `Clock`, passed as a parameter (never SQL `now()`).
+ * Before releasing, a separate statement (`expireDue`) ends scheduled
+ * messages whose `expires_at` passed: `failed`/`expired`, never released.
  */
 @Injectable()
 export class ScheduleReleaser implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,13 +29,17 @@ export class ScheduleReleaser implements OnApplicationBootstrap, OnApplicationSh
     private readonly repo: MessagesRepository,
     private readonly outbox: Outbox,
     private readonly clock: Clock,
+    private readonly ends: WaitingEnds,
     @Inject(SMS_SETTINGS) settings: SmsSettings,
   ) {
     this.poller = new Poller({
       name: 'sms schedule releaser',
       intervalMs: settings.pollMs,
       maxBackoffMs: 5000,
-      job: async () => ((await this.releaseDue()) === RELEASE_BATCH ? 'more' : 'idle'),
+      job: async () => {
+        const expired = await this.expireDue();
+        return (await this.releaseDue()) === RELEASE_BATCH || expired === RELEASE_BATCH ? 'more' : 'idle';
+      },
       onError: (err) => this.logger.warn(`release failed: ${(err as Error).message}`),
       logger: this.logger,
     });
@@ -44,6 +51,11 @@ export class ScheduleReleaser implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await this.poller.stop();
+  }
+
+  /** One batch of scheduled messages past their `expires_at`: the number that ended `failed`/`expired`. */
+  async expireDue(): Promise<number> {
+    return (await this.ends.expireDue('scheduled', this.clock.now(), RELEASE_BATCH, 'scheduler')).length;
   }
 
   /** One batch: the number of messages queued. */

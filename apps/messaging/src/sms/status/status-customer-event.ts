@@ -25,6 +25,8 @@ export interface SmsStatusUpdatedData {
 const OWN_CODE_MEANINGS: Record<string, string> = {
   number_not_found: 'The sending number is no longer imported',
   twilio_unavailable: 'Twilio could not be reached',
+  expired: 'Not handed to Twilio before its expires_at',
+  recipient_opted_out: 'The recipient opted out (STOP) before it was sent',
 };
 
 /**

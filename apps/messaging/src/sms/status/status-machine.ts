@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { OptOutsRepository } from '../../opt-outs/opt-outs.repository';
 import { CallbackFacts, HistorySource, MessagesRepository, SmsMessage } from '../data';
+import { WaitingEnds } from '../schedule/waiting-ends';
 import { StatusAnnouncement, customerErrorMessage, smsStatusCustomerEvent } from './status-customer-event';
 import {
   CallbackOutcome,
@@ -42,6 +43,7 @@ export class StatusMachine {
     private readonly repo: MessagesRepository,
     private readonly outbox: Outbox,
     private readonly optOuts: OptOutsRepository,
+    private readonly waiting: WaitingEnds,
   ) {}
 
   /** Applies the change to `msg` (mutated in place); false when it does not move the status. */
@@ -107,6 +109,7 @@ export class StatusMachine {
    * Twilio refused the send with 21610: the recipient opted out at Twilio, so
    * record the opt-out here too (later sends get `422 recipient_opted_out`
    * instead of a failed Twilio call), with an `sms.opted_out` customer event,
+   * and cancel what still waits for them from this number (`WaitingEnds`),
    * in the transaction of the status change.
    */
   private async recordOptOut(m: EntityManager, msg: SmsMessage, at: Date): Promise<void> {
@@ -118,6 +121,11 @@ export class StatusMachine {
       source: 'twilio_21610',
       keyword: null,
     });
+    await this.waiting.cancelForOptOut(
+      m,
+      { accountId: msg.accountId, ourNumber: msg.ourNumber, recipient: msg.otherParty },
+      'opt_out',
+    );
     if (!inserted) return;
     await this.outbox.add(m, CustomerEvents.emit, {
       event_id: `evt_opted_out_${msg.id}`,
