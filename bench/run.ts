@@ -17,13 +17,14 @@ import { finishRun, prepareRun } from '../test/harness/template';
 import { startFloor } from './floor';
 import { pct, rssMb } from './measure';
 import { VoiceResults, voiceBench, voiceRows } from './voice';
+import { campaignBench, campaignRows } from './campaigns';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const E2E_N = Number(process.env.BENCH_E2E_N ?? 10_000);
 const INBOUND_N = Number(process.env.BENCH_INBOUND_N ?? 100);
-/** `BENCH_ONLY=voice`: only the voice section, printed, docs/benchmarks.md left as it is. */
+/** `BENCH_ONLY=voice` or `campaigns`: only that section, printed, docs/benchmarks.md left as it is. */
 const ONLY = process.env.BENCH_ONLY;
 
 type Series = number[];
@@ -119,6 +120,14 @@ async function drained(stack: Stack, from: string, accepted: number): Promise<vo
 
 async function main(): Promise<void> {
   await prepareRun();
+  if (ONLY === 'campaigns') {
+    try {
+      process.stdout.write(`${campaignRows(await campaignBench(log)).join('\n')}\n`);
+    } finally {
+      await finishRun();
+    }
+    return;
+  }
   const stack = await Stack.start({
     env: { LOG_LEVEL: 'warn', SANDBOX_CALLBACK_DELAY_MS: '0' },
   });
@@ -266,6 +275,11 @@ async function main(): Promise<void> {
     results.ingest = ingest;
   } finally {
     await stack.stop();
+  }
+  try {
+    // 8. Campaigns: their own stacks (pacing lifted, then paced).
+    results.campaigns = await campaignBench(log);
+  } finally {
     await finishRun();
   }
   writeReport(results);
@@ -370,6 +384,7 @@ function writeReport(r: Record<string, any>): void {
     `| 6 | floor: minimal durable accept (validate, insert, confirmed publish) per second | ${fmt(r.floor.rps)} |`,
     `| 6 | floor latency p50 / p99 (ms) | ${fmt(r.floor.p50, 1)} / ${fmt(r.floor.p99, 1)} |`,
     ...voiceRows(r.voice, fmt),
+    ...campaignRows(r.campaigns),
     '',
     '## CPU per accepted request (ms, median over runs)',
     '',
