@@ -257,6 +257,26 @@ const QUEUED_DEFAULTS = {
 
 const APPLIED: CallbackOutcome = 'applied';
 
+/** $1..$14 of both accept statements (`QUEUED_DEFAULTS` names them), in order. */
+function outboundParams(row: QueuedOutbound): unknown[] {
+  return [
+    row.id,
+    row.accountId,
+    row.apiKeyId,
+    row.agentId,
+    row.source,
+    row.at,
+    row.from,
+    row.to,
+    row.body,
+    row.segments,
+    row.encoding,
+    row.estimatedCost === null ? null : JSON.stringify(row.estimatedCost),
+    row.inReplyTo,
+    row.statusRank,
+  ];
+}
+
 /**
  * Every statement on `messages` and `message_status_history` (one aggregate:
  * a message and the history of its status). Methods that take an
@@ -509,27 +529,7 @@ export class MessagesRepository extends TransactionalRepository {
       m ?? this.ds,
       'sms_insert_queued_outbound',
       this.sql.insertQueuedOutbound,
-      [
-        row.id,
-        row.accountId,
-        row.apiKeyId,
-        row.agentId,
-        row.source,
-        row.at,
-        row.from,
-        row.to,
-        row.body,
-        row.segments,
-        row.encoding,
-        row.estimatedCost === null ? null : JSON.stringify(row.estimatedCost),
-        row.inReplyTo,
-        row.statusRank,
-        event.id,
-        event.routing_key,
-        event.payload,
-        row.callId,
-        row.expiresAt ?? null,
-      ],
+      [...outboundParams(row), event.id, event.routing_key, event.payload, row.callId, row.expiresAt ?? null],
     );
     return rows.length === 1;
   }
@@ -544,25 +544,7 @@ export class MessagesRepository extends TransactionalRepository {
       m ?? this.ds,
       'sms_insert_scheduled_outbound',
       this.sql.insertScheduledOutbound,
-      [
-        row.id,
-        row.accountId,
-        row.apiKeyId,
-        row.agentId,
-        row.source,
-        row.at,
-        row.from,
-        row.to,
-        row.body,
-        row.segments,
-        row.encoding,
-        row.estimatedCost === null ? null : JSON.stringify(row.estimatedCost),
-        row.inReplyTo,
-        row.statusRank,
-        row.scheduledFor,
-        row.callId,
-        row.expiresAt ?? null,
-      ],
+      [...outboundParams(row), row.scheduledFor, row.callId, row.expiresAt ?? null],
     );
     return rows.length === 1;
   }
