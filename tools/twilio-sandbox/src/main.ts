@@ -1,27 +1,10 @@
+import { runServer } from '../../shared/run-server';
 import { startSandbox } from './server';
 
-async function main(): Promise<void> {
-  const port = Number(process.env.SANDBOX_PORT ?? 4010);
-  const host = process.env.SANDBOX_HOST ?? '127.0.0.1';
-  const sandbox = await startSandbox({ port, host });
-  console.log(`[twilio-sandbox] listening on ${sandbox.url} (admin API at ${sandbox.url}/__admin)`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`[twilio-sandbox] ${signal} received, shutting down`);
-    const force = setTimeout(() => process.exit(0), 3000);
-    force.unref();
-    sandbox.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  console.error('[twilio-sandbox] failed to start', err);
-  process.exit(1);
+runServer({
+  name: 'twilio-sandbox',
+  envPrefix: 'SANDBOX',
+  defaultPort: 4010,
+  start: startSandbox,
+  describe: (url) => `${url} (admin API at ${url}/__admin)`,
 });
