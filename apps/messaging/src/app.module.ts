@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
+import { RedisModule } from '@nixflex/common/redis';
 import { AccountDestinations } from './destinations/account-destinations.entity';
 import { HealthHandler } from './health/health.handler';
 import { InboundReply } from './inbound/inbound-reply.entity';
@@ -14,6 +15,7 @@ import { SmsModule } from './sms/sms.module';
       service: 'messaging',
       entities: [...SMS_ENTITIES, OptOut, InboundReply, AccountDestinations],
     }),
+    RedisModule,
     SmsModule,
     InboundModule,
   ],

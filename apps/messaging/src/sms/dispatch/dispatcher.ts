@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError, Outbox, ResolvedNumber } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
 import { MessagesRepository, SmsMessage, StatusCallbacksRepository } from '../data';
+import { SmsPacer, throttleOf } from '../pacing/pacer';
 import { SMS_SETTINGS, SmsSettings, retryDelayMs } from '../sms.settings';
 import { StatusMachine } from '../status/status-machine';
 import { decideCallback, fromTwilioStatus } from '../status/status-rules';
@@ -45,6 +46,7 @@ export class SmsDispatcher {
     private readonly numbers: NumberResolver,
     private readonly twilio: TwilioSender,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
+    private readonly pacer: SmsPacer,
   ) {}
 
   async dispatch(messageId: string): Promise<void> {
@@ -97,6 +99,11 @@ export class SmsDispatcher {
       );
     }
 
+    // Pacing: the sender's next slot (wait for it, or hand the message back uncounted).
+    const pace = await this.pacer.beforeSend(msg, number);
+    if (pace.kind === 'later') return this.deferPaced(msg, pace.at, pace.reason);
+    if (pace.waitMs > 0) await new Promise((r) => setTimeout(r, pace.waitMs));
+
     let created: CreatedMessage;
     try {
       created = await this.twilio.create(number, msg.toNumber, msg.body);
@@ -109,6 +116,13 @@ export class SmsDispatcher {
   }
 
   private async onSendError(msg: SmsMessage, failure: SendFailure): Promise<void> {
+    // Twilio asks the sender to slow down (429, 21611): pause the sender, retry after the pause.
+    const throttle = throttleOf(failure);
+    if (throttle) {
+      const at = await this.pacer.throttled(msg.fromNumber, throttle);
+      const why = failure.kind === 'refused' ? `${failure.code}: ${failure.message}` : failure.reason;
+      return this.deferPaced(msg, at, `sender paused: ${why}`);
+    }
     switch (failure.kind) {
       case 'refused':
         return this.fail(msg, failure.code, failure.message);
@@ -234,5 +248,24 @@ export class SmsDispatcher {
       row.dispatchState === 'in_flight' &&
       row.attempts === msg.attempts;
     return owned ? row : null;
+  }
+
+  /**
+   * Pacing: gives the claim back for `at` without counting the attempt (the
+   * message was not sent, or Twilio asked the sender to slow down).
+   */
+  private async deferPaced(msg: SmsMessage, at: Date, reason: string): Promise<void> {
+    await this.repo.transaction(async (m) => {
+      const row = await this.lockOwnedClaim(m, msg);
+      if (!row) return;
+      await this.repo.updateMessage(m, row.id, {
+        dispatchState: 'pending',
+        attempts: msg.attempts - 1,
+        leaseUntil: null,
+        nextAttemptAt: at,
+        lastAttemptError: reason.slice(0, 1000),
+      });
+    });
+    this.logger.debug?.(`${msg.id}: not sent yet (${reason}), next try at ${at.toISOString()}`);
   }
 }

@@ -1,0 +1,197 @@
+import type Redis from 'ioredis';
+
+/**
+ * GCRA (the generic cell rate algorithm, "virtual scheduling") per sender:
+ * the sender's key holds its theoretical arrival time (tat), the instant its
+ * next slot starts. A send of cost C (segments / rate) takes the slot at
+ * max(tat, now) and moves tat to that + C, so sends never start closer than
+ * their cost apart: the rate holds over any window, with no burst.
+ */
+export interface TakeResult {
+  /** False when the slot would start further ahead than allowed (nothing was taken). */
+  granted: boolean;
+  /** How far from now the slot starts (granted), or the sender's backlog (refused), in ms. */
+  aheadMs: number;
+}
+
+export interface BackoffResult {
+  /** The pause applied, ms. */
+  delayMs: number;
+  /** How far from now the sender's next slot now starts, ms. */
+  aheadMs: number;
+}
+
+export type ThrottleKind = '429' | '21611';
+
+export interface BackoffRule {
+  /** 429: first pause, doubled per repeat while paused, up to `maxMs`. */
+  baseMs: number;
+  maxMs: number;
+  /** 21611: a fixed pause. */
+  queueFullMs: number;
+}
+
+export interface Gcra {
+  /**
+   * Takes the next slot of `key` for `costMs` of its time, unless that slot
+   * starts more than `maxAheadMs` from now (then nothing changes).
+   */
+  take(key: string, costMs: number, maxAheadMs: number): Promise<TakeResult>;
+  /** How far from now each key's next slot starts (0 when free now), ms. */
+  peek(keys: string[]): Promise<number[]>;
+  /** Pushes the key's next slot to at least now + the pause of `kind`. */
+  backoff(key: string, kind: ThrottleKind, rule: BackoffRule): Promise<BackoffResult>;
+}
+
+/*
+ * The scripts run atomically in Redis and read Redis's own clock (TIME), so
+ * every replica books slots on one timeline whatever its own clock says.
+ * Times are integer microseconds (below 2^53, exact in Lua's doubles),
+ * written with %.0f (tostring would round them). Keys expire a minute after
+ * their tat: an idle sender leaves nothing behind.
+ */
+const LUA_NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])`;
+
+const TAKE = `${LUA_NOW}
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local ahead = tat - now
+local maxAhead = tonumber(ARGV[2])
+if maxAhead >= 0 and ahead > maxAhead then return {0, ahead} end
+local nextTat = tat + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%.0f', nextTat), 'PX', math.ceil((nextTat - now) / 1000) + 60000)
+return {1, ahead}`;
+
+const PEEK = `${LUA_NOW}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat > now then out[i] = tat - now else out[i] = 0 end
+end
+return out`;
+
+/* KEYS: tat, streak. ARGV: kind, base us, max us, queue-full us. A 429
+ * arriving while the sender is already paused at least the current step
+ * (other sends of the same burst) does not double the pause again. */
+const BACKOFF = `${LUA_NOW}
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local delay
+if ARGV[1] == '429' then
+  local base = tonumber(ARGV[2])
+  local max = tonumber(ARGV[3])
+  local streak = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local current = 0
+  if streak > 0 then current = math.min(base * 2 ^ (streak - 1), max) end
+  if streak == 0 or tat - now < current then
+    streak = streak + 1
+  end
+  delay = math.min(base * 2 ^ (streak - 1), max)
+  redis.call('SET', KEYS[2], streak, 'PX', math.ceil(2 * delay / 1000) + 60000)
+else
+  delay = tonumber(ARGV[4])
+end
+if now + delay > tat then tat = now + delay end
+redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 60000)
+return {delay, tat - now}`;
+
+const us = (ms: number) => Math.round(ms * 1000);
+const ms = (us: number) => us / 1000;
+
+type Scripted = Redis & {
+  nixflexPaceTake(key: string, costUs: number, maxAheadUs: number): Promise<[number, number]>;
+  nixflexPaceBackoff(
+    key: string,
+    streakKey: string,
+    kind: string,
+    baseUs: number,
+    maxUs: number,
+    queueFullUs: number,
+  ): Promise<[number, number]>;
+};
+
+/** The limiter in Redis: shared by every replica that uses the same Redis and key prefix. */
+export class RedisGcra implements Gcra {
+  private readonly redis: Scripted;
+
+  constructor(redis: Redis) {
+    if (!('nixflexPaceTake' in redis)) {
+      redis.defineCommand('nixflexPaceTake', { numberOfKeys: 1, lua: TAKE });
+      redis.defineCommand('nixflexPaceBackoff', { numberOfKeys: 2, lua: BACKOFF });
+    }
+    this.redis = redis as Scripted;
+  }
+
+  async take(key: string, costMs: number, maxAheadMs: number): Promise<TakeResult> {
+    const [granted, ahead] = await this.redis.nixflexPaceTake(key, us(costMs), us(maxAheadMs));
+    return { granted: granted === 1, aheadMs: ms(ahead) };
+  }
+
+  async peek(keys: string[]): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const out = (await this.redis.eval(PEEK, keys.length, ...keys)) as number[];
+    return out.map(ms);
+  }
+
+  async backoff(key: string, kind: ThrottleKind, rule: BackoffRule): Promise<BackoffResult> {
+    const [delay, ahead] = await this.redis.nixflexPaceBackoff(
+      key,
+      `${key}:streak`,
+      kind,
+      us(rule.baseMs),
+      us(rule.maxMs),
+      us(rule.queueFullMs),
+    );
+    return { delayMs: ms(delay), aheadMs: ms(ahead) };
+  }
+}
+
+/**
+ * The same limiter in this process's memory: the fallback while Redis is
+ * down. Exact for this replica only (N replicas may send N times the rate).
+ */
+export class LocalGcra implements Gcra {
+  private readonly tats = new Map<string, number>();
+  private readonly streaks = new Map<string, { n: number; until: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async take(key: string, costMs: number, maxAheadMs: number): Promise<TakeResult> {
+    const now = this.now();
+    const tat = Math.max(this.tats.get(key) ?? 0, now);
+    const ahead = tat - now;
+    if (maxAheadMs >= 0 && ahead > maxAheadMs) return { granted: false, aheadMs: ahead };
+    this.tats.set(key, tat + costMs);
+    this.sweep(now);
+    return { granted: true, aheadMs: ahead };
+  }
+
+  async peek(keys: string[]): Promise<number[]> {
+    const now = this.now();
+    return keys.map((k) => Math.max(0, (this.tats.get(k) ?? 0) - now));
+  }
+
+  async backoff(key: string, kind: ThrottleKind, rule: BackoffRule): Promise<BackoffResult> {
+    const now = this.now();
+    let tat = Math.max(this.tats.get(key) ?? 0, now);
+    let delay = rule.queueFullMs;
+    if (kind === '429') {
+      const s = this.streaks.get(key);
+      let n = s && s.until > now ? s.n : 0;
+      const current = n > 0 ? Math.min(rule.baseMs * 2 ** (n - 1), rule.maxMs) : 0;
+      if (n === 0 || tat - now < current) n++;
+      delay = Math.min(rule.baseMs * 2 ** (n - 1), rule.maxMs);
+      this.streaks.set(key, { n, until: now + 2 * delay + 60_000 });
+    }
+    tat = Math.max(tat, now + delay);
+    this.tats.set(key, tat);
+    return { delayMs: delay, aheadMs: tat - now };
+  }
+
+  /** Forgets senders idle for a minute (as the Redis keys expire). */
+  private sweep(now: number): void {
+    if (this.tats.size < 10_000) return;
+    for (const [k, tat] of this.tats) if (tat + 60_000 < now) this.tats.delete(k);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './redis.settings';
+export * from './redis.module';
