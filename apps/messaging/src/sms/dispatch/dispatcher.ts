@@ -121,7 +121,7 @@ export class SmsDispatcher {
     if (throttle) {
       const at = await this.pacer.throttled(msg.fromNumber, throttle);
       const why = failure.kind === 'refused' ? `${failure.code}: ${failure.message}` : failure.reason;
-      return this.deferPaced(msg, at, `sender paused: ${why}`);
+      return this.deferPaced(msg, at, `sender paused: ${why}`, true);
     }
     switch (failure.kind) {
       case 'refused':
@@ -251,21 +251,23 @@ export class SmsDispatcher {
   }
 
   /**
-   * Pacing: gives the claim back for `at` without counting the attempt (the
-   * message was not sent, or Twilio asked the sender to slow down).
+   * Pacing: gives the claim back for `at`. A wait for the sender's slot does
+   * not count as an attempt; a throttled send (429, 21611) does, so a sender
+   * Twilio keeps refusing still ends after SMS_MAX_SEND_ATTEMPTS.
    */
-  private async deferPaced(msg: SmsMessage, at: Date, reason: string): Promise<void> {
+  private async deferPaced(msg: SmsMessage, at: Date, reason: string, countAttempt = false): Promise<void> {
     await this.repo.transaction(async (m) => {
       const row = await this.lockOwnedClaim(m, msg);
       if (!row) return;
       await this.repo.updateMessage(m, row.id, {
         dispatchState: 'pending',
-        attempts: msg.attempts - 1,
+        attempts: countAttempt ? msg.attempts : msg.attempts - 1,
         leaseUntil: null,
         nextAttemptAt: at,
         lastAttemptError: reason.slice(0, 1000),
       });
     });
-    this.logger.debug?.(`${msg.id}: not sent yet (${reason}), next try at ${at.toISOString()}`);
+    if (countAttempt) this.logger.warn(`${msg.id}: attempt ${msg.attempts} ${reason}; next at ${at.toISOString()}`);
+    else this.logger.debug(`${msg.id}: not sent yet (${reason}), next try at ${at.toISOString()}`);
   }
 }

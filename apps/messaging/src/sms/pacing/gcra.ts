@@ -71,28 +71,35 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
-/* KEYS: tat, streak. ARGV: kind, base us, max us, queue-full us. A 429
- * arriving while the sender is already paused at least the current step
- * (other sends of the same burst) does not double the pause again. */
+/* KEYS: tat, streak (a hash: n, until). ARGV: kind, base us, max us,
+ * queue-full us. A 429 while the sender is still paused by the previous one
+ * (other sends of the same burst) is the same pause: no doubling. The streak
+ * is forgotten a minute after its pause (plus the pause again) ends. */
 const BACKOFF = `${LUA_NOW}
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local delay
+local pauseEnd
 if ARGV[1] == '429' then
   local base = tonumber(ARGV[2])
   local max = tonumber(ARGV[3])
-  local streak = tonumber(redis.call('GET', KEYS[2]) or '0')
-  local current = 0
-  if streak > 0 then current = math.min(base * 2 ^ (streak - 1), max) end
-  if streak == 0 or tat - now < current then
-    streak = streak + 1
+  local n = tonumber(redis.call('HGET', KEYS[2], 'n') or '0')
+  local untilUs = tonumber(redis.call('HGET', KEYS[2], 'until') or '0')
+  if n > 0 and now < untilUs then
+    delay = math.min(base * 2 ^ (n - 1), max)
+    pauseEnd = untilUs
+  else
+    n = n + 1
+    delay = math.min(base * 2 ^ (n - 1), max)
+    pauseEnd = now + delay
+    redis.call('HSET', KEYS[2], 'n', n, 'until', string.format('%.0f', pauseEnd))
+    redis.call('PEXPIRE', KEYS[2], math.ceil(2 * delay / 1000) + 60000)
   end
-  delay = math.min(base * 2 ^ (streak - 1), max)
-  redis.call('SET', KEYS[2], streak, 'PX', math.ceil(2 * delay / 1000) + 60000)
 else
   delay = tonumber(ARGV[4])
+  pauseEnd = now + delay
 end
-if now + delay > tat then tat = now + delay end
+if pauseEnd > tat then tat = pauseEnd end
 redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 60000)
 return {delay, tat - now}`;
 
@@ -174,19 +181,25 @@ export class LocalGcra implements Gcra {
 
   async backoff(key: string, kind: ThrottleKind, rule: BackoffRule): Promise<BackoffResult> {
     const now = this.now();
-    let tat = Math.max(this.tats.get(key) ?? 0, now);
+    const tat = Math.max(this.tats.get(key) ?? 0, now);
     let delay = rule.queueFullMs;
+    let pauseEnd = now + delay;
     if (kind === '429') {
       const s = this.streaks.get(key);
-      let n = s && s.until > now ? s.n : 0;
-      const current = n > 0 ? Math.min(rule.baseMs * 2 ** (n - 1), rule.maxMs) : 0;
-      if (n === 0 || tat - now < current) n++;
-      delay = Math.min(rule.baseMs * 2 ** (n - 1), rule.maxMs);
-      this.streaks.set(key, { n, until: now + 2 * delay + 60_000 });
+      if (s && now < s.until) {
+        delay = Math.min(rule.baseMs * 2 ** (s.n - 1), rule.maxMs);
+        pauseEnd = s.until;
+      } else {
+        const lastDelay = s ? Math.min(rule.baseMs * 2 ** (s.n - 1), rule.maxMs) : 0;
+        const n = s && now < s.until + lastDelay + 60_000 ? s.n + 1 : 1;
+        delay = Math.min(rule.baseMs * 2 ** (n - 1), rule.maxMs);
+        pauseEnd = now + delay;
+        this.streaks.set(key, { n, until: pauseEnd });
+      }
     }
-    tat = Math.max(tat, now + delay);
-    this.tats.set(key, tat);
-    return { delayMs: delay, aheadMs: tat - now };
+    const next = Math.max(tat, pauseEnd);
+    this.tats.set(key, next);
+    return { delayMs: delay, aheadMs: next - now };
   }
 
   /** Forgets senders idle for a minute (as the Redis keys expire). */
