@@ -99,10 +99,9 @@ export class SmsDispatcher {
       );
     }
 
-    // Pacing: the sender's next slot (wait for it, or hand the message back uncounted).
-    const pace = await this.pacer.beforeSend(msg, number);
+    // Pacing: wait for the sender's next slot, or hand the message back uncounted.
+    const pace = await this.pacer.waitForSlot(msg, number);
     if (pace.kind === 'later') return this.deferPaced(msg, pace.at, pace.reason);
-    if (pace.waitMs > 0) await new Promise((r) => setTimeout(r, pace.waitMs));
 
     let created: CreatedMessage;
     try {

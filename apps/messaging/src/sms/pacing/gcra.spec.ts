@@ -75,6 +75,7 @@ describe('GCRA in Redis (two replicas)', () => {
     const first = await ga.backoff(k, '429', RULE);
     expect(first.delayMs).toBe(1000);
     expect(first.aheadMs).toBeGreaterThan(990);
+    expect(await gb.pausedMs(k)).toBeGreaterThan(900);
     const sameBurst = await gb.backoff(k, '429', RULE);
     expect(sameBurst.delayMs).toBe(1000);
     expect(sameBurst.aheadMs).toBeLessThanOrEqual(1000);
@@ -94,6 +95,8 @@ describe('GCRA in Redis (two replicas)', () => {
     const [ahead] = await gb.peek([k]);
     expect(ahead).toBeGreaterThan(4900);
     expect((await gb.take(k, 100, 1000)).granted).toBe(false);
+    expect(await ga.pausedMs(k)).toBeGreaterThan(4900);
+    expect(await ga.pausedMs(key())).toBe(0);
   });
 
   it('keys expire a minute after their backlog', async () => {
@@ -124,5 +127,7 @@ describe('GCRA in process memory (the fallback)', () => {
     now += 1500;
     expect((await g.backoff('t', '429', RULE)).delayMs).toBe(2000);
     expect(await g.backoff('u', '21611', RULE)).toEqual({ delayMs: 60_000, aheadMs: 60_000 });
+    expect(await g.pausedMs('u')).toBe(60_000);
+    expect(await g.pausedMs('v')).toBe(0);
   });
 });

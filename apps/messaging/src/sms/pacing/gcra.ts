@@ -41,6 +41,8 @@ export interface Gcra {
   peek(keys: string[]): Promise<number[]>;
   /** Pushes the key's next slot to at least now + the pause of `kind`. */
   backoff(key: string, kind: ThrottleKind, rule: BackoffRule): Promise<BackoffResult>;
+  /** The time left of the key's pause (a backoff), 0 when not paused, ms. */
+  pausedMs(key: string): Promise<number>;
 }
 
 /*
@@ -71,7 +73,7 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
-/* KEYS: tat, streak (a hash: n, until). ARGV: kind, base us, max us,
+/* KEYS: tat, pause (a hash: n = the 429 streak, until = the pause's end). ARGV: kind, base us, max us,
  * queue-full us. A 429 while the sender is still paused by the previous one
  * (other sends of the same burst) is the same pause: no doubling. The streak
  * is forgotten a minute after its pause (plus the pause again) ends. */
@@ -98,10 +100,21 @@ if ARGV[1] == '429' then
 else
   delay = tonumber(ARGV[4])
   pauseEnd = now + delay
+  local untilUs = tonumber(redis.call('HGET', KEYS[2], 'until') or '0')
+  if pauseEnd > untilUs then
+    redis.call('HSET', KEYS[2], 'until', string.format('%.0f', pauseEnd))
+    redis.call('PEXPIRE', KEYS[2], math.ceil(2 * delay / 1000) + 60000)
+  end
 end
 if pauseEnd > tat then tat = pauseEnd end
 redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000) + 60000)
 return {delay, tat - now}`;
+
+/* KEYS: pause. The time left of the sender's pause, 0 when not paused. */
+const PAUSED = `${LUA_NOW}
+local untilUs = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+if untilUs > now then return untilUs - now end
+return 0`;
 
 const us = (ms: number) => Math.round(ms * 1000);
 const ms = (us: number) => us / 1000;
@@ -144,13 +157,17 @@ export class RedisGcra implements Gcra {
   async backoff(key: string, kind: ThrottleKind, rule: BackoffRule): Promise<BackoffResult> {
     const [delay, ahead] = await this.redis.nixflexPaceBackoff(
       key,
-      `${key}:streak`,
+      `${key}:pause`,
       kind,
       us(rule.baseMs),
       us(rule.maxMs),
       us(rule.queueFullMs),
     );
     return { delayMs: ms(delay), aheadMs: ms(ahead) };
+  }
+
+  async pausedMs(key: string): Promise<number> {
+    return ms((await this.redis.eval(PAUSED, 1, `${key}:pause`)) as number);
   }
 }
 
@@ -161,6 +178,7 @@ export class RedisGcra implements Gcra {
 export class LocalGcra implements Gcra {
   private readonly tats = new Map<string, number>();
   private readonly streaks = new Map<string, { n: number; until: number }>();
+  private readonly pauses = new Map<string, number>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -199,12 +217,18 @@ export class LocalGcra implements Gcra {
     }
     const next = Math.max(tat, pauseEnd);
     this.tats.set(key, next);
+    this.pauses.set(key, Math.max(this.pauses.get(key) ?? 0, pauseEnd));
     return { delayMs: delay, aheadMs: next - now };
+  }
+
+  async pausedMs(key: string): Promise<number> {
+    return Math.max(0, (this.pauses.get(key) ?? 0) - this.now());
   }
 
   /** Forgets senders idle for a minute (as the Redis keys expire). */
   private sweep(now: number): void {
     if (this.tats.size < 10_000) return;
     for (const [k, tat] of this.tats) if (tat + 60_000 < now) this.tats.delete(k);
+    for (const [k, end] of this.pauses) if (end < now) this.pauses.delete(k);
   }
 }

@@ -58,29 +58,43 @@ export class SmsPacer {
   }
 
   /**
-   * Books the sender's slot for a claimed message. Interactive traffic (API
-   * sends, agent replies) always books the next slot and waits for it while
-   * the wait fits in the claim's lease; bulk traffic books only a slot within
-   * the horizon, so interactive sends queue behind at most a horizon of bulk.
+   * Books the sender's slot for a claimed message and waits for it.
+   * Interactive traffic (API sends, agent replies) always books the next slot
+   * and waits while the wait fits in the claim's lease; bulk traffic books
+   * only a slot within the horizon, so interactive sends queue behind at most
+   * a horizon of bulk. A sender paused meanwhile (Twilio's 429/21611 to an
+   * earlier send) holds the message until the pause ends.
    * `later`: hand the message back for `at`, without counting an attempt.
    */
-  async beforeSend(
+  async waitForSlot(
     msg: { scheduledFor: Date | null; campaignId: string | null; segments: number },
     number: ResolvedNumber,
   ): Promise<PaceDecision> {
     if (!this.settings.enabled) return { kind: 'send', waitMs: 0 };
+    const key = this.key(number.phone_number);
     const rate = this.rateOf(number);
     const costMs = (Math.max(1, msg.segments) * 1000) / rate;
     const bulk = isBulk(msg);
     const maxAheadMs = bulk ? this.settings.horizonMs : this.maxWaitMs();
-    const r = await this.gcra((g) => g.take(this.key(number.phone_number), costMs, maxAheadMs));
-    if (r.granted) return { kind: 'send', waitMs: Math.ceil(r.aheadMs) };
-    const laterMs = bulk ? r.aheadMs - this.settings.horizonMs / 2 : r.aheadMs - this.maxWaitMs() / 2;
-    return {
-      kind: 'later',
-      at: new Date(Date.now() + Math.max(10, Math.ceil(laterMs))),
-      reason: `paced: ${number.phone_number} booked ${Math.round(r.aheadMs)} ms ahead at ${rate}/s`,
-    };
+    const r = await this.gcra((g) => g.take(key, costMs, maxAheadMs));
+    if (!r.granted) {
+      const laterMs = r.aheadMs - maxAheadMs / 2;
+      return {
+        kind: 'later',
+        at: new Date(Date.now() + Math.max(10, Math.ceil(laterMs))),
+        reason: `paced: ${number.phone_number} booked ${Math.round(r.aheadMs)} ms ahead at ${rate}/s`,
+      };
+    }
+    if (r.aheadMs >= 1) await new Promise((resolve) => setTimeout(resolve, Math.ceil(r.aheadMs)));
+    const pausedMs = await this.gcra((g) => g.pausedMs(key));
+    if (pausedMs > 0) {
+      return {
+        kind: 'later',
+        at: new Date(Date.now() + Math.ceil(pausedMs)),
+        reason: `paced: ${number.phone_number} paused by Twilio for ${Math.round(pausedMs)} ms more`,
+      };
+    }
+    return { kind: 'send', waitMs: Math.ceil(r.aheadMs) };
   }
 
   /**
