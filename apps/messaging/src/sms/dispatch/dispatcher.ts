@@ -118,7 +118,7 @@ export class SmsDispatcher {
     // Twilio asks the sender to slow down (429, 21611): pause the sender, retry after the pause.
     const throttle = throttleOf(failure);
     if (throttle) {
-      const at = await this.pacer.throttled(msg.fromNumber, throttle);
+      const at = await this.pacer.throttled(msg.fromNumber, throttle, msg.attempts);
       const why = failure.kind === 'refused' ? `${failure.code}: ${failure.message}` : failure.reason;
       return this.deferPaced(msg, at, `sender paused: ${why}`, true);
     }

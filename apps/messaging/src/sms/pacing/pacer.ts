@@ -3,7 +3,7 @@ import type { ResolvedNumber } from '@nixflex/common';
 import { REDIS, REDIS_SETTINGS, RedisSettings } from '@nixflex/common/redis';
 import type { SendFailure } from '../dispatch/twilio-sender';
 import type Redis from 'ioredis';
-import { SMS_SETTINGS, SmsSettings } from '../sms.settings';
+import { SMS_SETTINGS, SmsSettings, retryDelayMs } from '../sms.settings';
 import { Gcra, LocalGcra, RedisGcra, ThrottleKind } from './gcra';
 import { PACING_SETTINGS, PacingSettings } from './pacing.settings';
 import { paceOf } from './rates';
@@ -101,8 +101,10 @@ export class SmsPacer {
    * Twilio asked the sender to slow down: its next slot moves to after the
    * pause (429: doubling from SMS_PACE_429_BACKOFF_MS; 21611: a fixed
    * SMS_PACE_21611_BACKOFF_MS). Returns when the sender may send again.
+   * With pacing off only the message waits, the retry backoff of its attempt.
    */
-  async throttled(phone: string, kind: ThrottleKind): Promise<Date> {
+  async throttled(phone: string, kind: ThrottleKind, attempt: number): Promise<Date> {
+    if (!this.settings.enabled) return new Date(Date.now() + retryDelayMs(this.sms, attempt));
     const rule = {
       baseMs: this.settings.backoff429Ms,
       maxMs: this.settings.backoff429MaxMs,
@@ -121,9 +123,13 @@ export class SmsPacer {
     return this.gcra((g) => g.peek(phones.map((p) => this.key(p))));
   }
 
-  /** The longest a claimed send may wait for its slot: the lease minus the Twilio timeout and 2 s. */
+  /**
+   * The longest a claimed send may wait for its slot: the lease less the
+   * Twilio timeout and a margin (2 s, a tenth of the lease when that is less).
+   */
   maxWaitMs(): number {
-    return Math.max(0, this.sms.leaseMs - this.sms.twilioTimeoutMs - 2000);
+    const margin = Math.min(2000, this.sms.leaseMs / 10);
+    return Math.max(0, this.sms.leaseMs - this.sms.twilioTimeoutMs - margin);
   }
 
   private key(phone: string): string {
