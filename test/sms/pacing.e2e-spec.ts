@@ -47,7 +47,9 @@ async function creates(stack: Stack, from: string): Promise<{ at: number; status
     'GET',
     `${stack.sandboxUrl}/__admin/requests?path_contains=${encodeURIComponent('/Messages.json')}&method=POST`,
   );
-  return res.body.filter((r) => r.params.From === from).map((r) => ({ at: Date.parse(r.at), status: r.status }));
+  return res.body
+    .filter((r) => r.params.From === from)
+    .map((r) => ({ at: Date.parse(r.at), status: r.status }));
 }
 
 /** The most receive times in any window of `windowMs` (closed at its start, open at its end). */
@@ -142,7 +144,9 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
     }
     expect((await s.account.api.patch(url, { sms_rate_per_second: 2.5 })).body.sms_rate_per_second).toBe(2.5);
     expect((await s.account.api.get(url)).body.sms_rate_per_second).toBe(2.5);
-    expect((await s.account.api.patch(url, { sms_rate_per_second: null })).body.sms_rate_per_second).toBeNull();
+    expect(
+      (await s.account.api.patch(url, { sms_rate_per_second: null })).body.sms_rate_per_second,
+    ).toBeNull();
   });
 
   it('40 messages due at one instant go out at the sender pace (5/s): never above it, within 10 %', async () => {
@@ -185,7 +189,12 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
   it('an API send jumps the bulk queue: it reaches Twilio within about the horizon + 1 s', async () => {
     const s = await pacedSender(2);
     await scheduleBatch(s, 30, 2000);
-    await waitFor('the bulk drain to start', async () => (await received(stack, s.from_number)).length >= 4, 20_000, 100);
+    await waitFor(
+      'the bulk drain to start',
+      async () => (await received(stack, s.from_number)).length >= 4,
+      20_000,
+      100,
+    );
     const to = recipient();
     const postedAt = Date.now();
     const res = await send(s, to, 'interactive, from the same number');
@@ -220,31 +229,36 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
   it.each([
     [429, BACKOFF_429_MS],
     [21611, BACKOFF_21611_MS],
-  ])('Twilio %d: the sender pauses, then every message goes exactly once and none fails', async (error, pauseMs) => {
-    const s = await pacedSender(null); // a UK number: 10/s
-    await sandboxFaults(stack, { messages_create: { error, count: 1, from: s.from_number } });
-    const tos = Array.from({ length: 6 }, () => recipient());
-    const accepted = [];
-    for (const to of tos) accepted.push(await send(s, to, `to ${to}`));
-    for (const r of accepted) {
-      const done = await waitForSms(s, r.body.message_id, (b) => b.status === 'delivered', 30_000);
-      expect(done.status).toBe('delivered');
-    }
-    const got = await received(stack, s.from_number);
-    expect(got).toHaveLength(6);
-    expect(new Set(got.map((m) => m.to))).toEqual(new Set(tos));
-    const log = await creates(stack, s.from_number);
-    const refused = log.filter((c) => c.status !== 201);
-    expect(refused.map((c) => c.status)).toEqual([error === 429 ? 429 : 400]);
-    // Nothing reached Twilio from this sender during the pause.
-    const during = log.filter((c) => c.status === 201 && c.at > refused[0].at && c.at < refused[0].at + pauseMs - 50);
-    expect(during).toEqual([]);
-    const rows = await stack.sql(
-      `SELECT count(*)::int AS failed FROM messaging.messages WHERE from_number = $1 AND status = 'failed'`,
-      [s.from_number],
-    );
-    expect(rows[0].failed).toBe(0);
-  });
+  ])(
+    'Twilio %d: the sender pauses, then every message goes exactly once and none fails',
+    async (error, pauseMs) => {
+      const s = await pacedSender(null); // a UK number: 10/s
+      await sandboxFaults(stack, { messages_create: { error, count: 1, from: s.from_number } });
+      const tos = Array.from({ length: 6 }, () => recipient());
+      const accepted = [];
+      for (const to of tos) accepted.push(await send(s, to, `to ${to}`));
+      for (const r of accepted) {
+        const done = await waitForSms(s, r.body.message_id, (b) => b.status === 'delivered', 30_000);
+        expect(done.status).toBe('delivered');
+      }
+      const got = await received(stack, s.from_number);
+      expect(got).toHaveLength(6);
+      expect(new Set(got.map((m) => m.to))).toEqual(new Set(tos));
+      const log = await creates(stack, s.from_number);
+      const refused = log.filter((c) => c.status !== 201);
+      expect(refused.map((c) => c.status)).toEqual([error === 429 ? 429 : 400]);
+      // Nothing reached Twilio from this sender during the pause.
+      const during = log.filter(
+        (c) => c.status === 201 && c.at > refused[0].at && c.at < refused[0].at + pauseMs - 50,
+      );
+      expect(during).toEqual([]);
+      const rows = await stack.sql(
+        `SELECT count(*)::int AS failed FROM messaging.messages WHERE from_number = $1 AND status = 'failed'`,
+        [s.from_number],
+      );
+      expect(rows[0].failed).toBe(0);
+    },
+  );
 
   it('two messaging processes share one sender pace through Redis', async () => {
     const secondLog = `${stack.logFile}.messaging-2`;

@@ -115,7 +115,7 @@ describe('SMS: Twilio faults (retries, reconciliation, refusals)', () => {
     expect(done.error_code).toBe('20003');
   });
 
-  it("other Twilio refusals end failed with their code (21211); 21611 (sender queue full) pauses and retries", async () => {
+  it('other Twilio refusals end failed with their code (21211); 21611 (sender queue full) pauses and retries', async () => {
     const res = await send(s, recipient('1211'));
     const done = await waitForSms(s, res.body.message_id, (b) => b.status === 'failed');
     expect(done.error_code).toBe('21211');

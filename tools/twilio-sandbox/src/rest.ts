@@ -164,10 +164,7 @@ export class RestApi {
     fault.count--;
     if (fault.count <= 0) this.state.faults.messages_create = null;
     if (fault.error === 429) throw injectedError(429);
-    throw badRequest(
-      21611,
-      `This 'From' number ${from} has exceeded the maximum number of queued messages`,
-    );
+    throw badRequest(21611, `This 'From' number ${from} has exceeded the maximum number of queued messages`);
   }
 
   private authenticate(header: string | undefined): Account {

@@ -76,7 +76,11 @@ export function describeTwilioFailure(f: TwilioFailure): string {
  */
 export type TwilioWriteFailure =
   | { kind: 'refused'; code: string; message: string }
-  | { kind: 'retry'; reason: string; /** Twilio's 429/20429: the sender should slow down. */ throttled?: true }
+  | {
+      kind: 'retry';
+      reason: string;
+      /** Twilio's 429/20429: the sender should slow down. */ throttled?: true;
+    }
   | { kind: 'uncertain'; reason: string };
 
 /**

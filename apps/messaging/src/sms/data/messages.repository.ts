@@ -540,16 +540,21 @@ export class MessagesRepository extends TransactionalRepository {
     horizonEnd: Date,
   ): Promise<string[]> {
     if (budgets.length === 0) return [];
-    const rows = await queryPrepared<{ id: string }>(this.ds, 'sms_release_due_paced', this.sql.releaseDuePaced, [
-      now,
-      limit,
-      queuedRank,
-      new Date(),
-      routingKey,
-      budgets.map((b) => b.sender),
-      budgets.map((b) => b.segments),
-      horizonEnd,
-    ]);
+    const rows = await queryPrepared<{ id: string }>(
+      this.ds,
+      'sms_release_due_paced',
+      this.sql.releaseDuePaced,
+      [
+        now,
+        limit,
+        queuedRank,
+        new Date(),
+        routingKey,
+        budgets.map((b) => b.sender),
+        budgets.map((b) => b.segments),
+        horizonEnd,
+      ],
+    );
     return rows.map((r) => r.id);
   }
 

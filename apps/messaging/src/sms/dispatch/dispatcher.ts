@@ -266,7 +266,8 @@ export class SmsDispatcher {
         lastAttemptError: reason.slice(0, 1000),
       });
     });
-    if (countAttempt) this.logger.warn(`${msg.id}: attempt ${msg.attempts} ${reason}; next at ${at.toISOString()}`);
+    if (countAttempt)
+      this.logger.warn(`${msg.id}: attempt ${msg.attempts} ${reason}; next at ${at.toISOString()}`);
     else this.logger.debug(`${msg.id}: not sent yet (${reason}), next try at ${at.toISOString()}`);
   }
 }

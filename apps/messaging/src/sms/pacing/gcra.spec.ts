@@ -30,9 +30,7 @@ describe('GCRA in Redis (two replicas)', () => {
 
   it('two replicas taking slots of one sender get one timeline: each slot one cost after the last', async () => {
     const k = key();
-    const takes = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? ga : gb).take(k, 200, -1)),
-    );
+    const takes = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? ga : gb).take(k, 200, -1)));
     expect(takes.every((t) => t.granted)).toBe(true);
     // 20 slots of 200 ms: starts 0, 200, ..., 3800 ms ahead (allow the calls' own time).
     const starts = takes.map((t) => t.aheadMs).sort((x, y) => x - y);

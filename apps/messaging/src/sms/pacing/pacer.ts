@@ -8,10 +8,13 @@ import { Gcra, LocalGcra, RedisGcra, ThrottleKind } from './gcra';
 import { PACING_SETTINGS, PacingSettings } from './pacing.settings';
 import { paceOf } from './rates';
 
+/** Lateness after a slot that never costs the slot (timer and network jitter), ms. */
+const LATE_SLACK_MS = 25;
+/** Slots a send may give up for lateness before it goes anyway. */
+const MAX_REBOOKS = 3;
+
 /** What the dispatcher does with a claimed message before it calls Twilio. */
-export type PaceDecision =
-  | { kind: 'send'; waitMs: number }
-  | { kind: 'later'; at: Date; reason: string };
+export type PaceDecision = { kind: 'send'; waitMs: number } | { kind: 'later'; at: Date; reason: string };
 
 /** A message is bulk when the releaser queued it (a scheduled single or a campaign message). */
 export function isBulk(msg: { scheduledFor: Date | null; campaignId: string | null }): boolean {
@@ -62,7 +65,8 @@ export class SmsPacer {
    * Interactive traffic (API sends, agent replies) always books the next slot
    * and waits while the wait fits in the claim's lease; bulk traffic books
    * only a slot within the horizon, so interactive sends queue behind at most
-   * a horizon of bulk. A sender paused meanwhile (Twilio's 429/21611 to an
+   * a horizon of bulk. Woken well after its slot, a send books a new one
+   * rather than go out next to the following slot. A sender paused meanwhile (Twilio's 429/21611 to an
    * earlier send) holds the message until the pause ends.
    * `later`: hand the message back for `at`, without counting an attempt.
    */
@@ -76,16 +80,26 @@ export class SmsPacer {
     const costMs = (Math.max(1, msg.segments) * 1000) / rate;
     const bulk = isBulk(msg);
     const maxAheadMs = bulk ? this.settings.horizonMs : this.maxWaitMs();
-    const r = await this.gcra((g) => g.take(key, costMs, maxAheadMs));
-    if (!r.granted) {
-      const laterMs = r.aheadMs - maxAheadMs / 2;
-      return {
-        kind: 'later',
-        at: new Date(Date.now() + Math.max(10, Math.ceil(laterMs))),
-        reason: `paced: ${number.phone_number} booked ${Math.round(r.aheadMs)} ms ahead at ${rate}/s`,
-      };
+    let waitedMs = 0;
+    for (let round = 0; ; round++) {
+      const r = await this.gcra((g) => g.take(key, costMs, maxAheadMs));
+      if (!r.granted) {
+        const laterMs = r.aheadMs - maxAheadMs / 2;
+        return {
+          kind: 'later',
+          at: new Date(Date.now() + Math.max(10, Math.ceil(laterMs))),
+          reason: `paced: ${number.phone_number} booked ${Math.round(r.aheadMs)} ms ahead at ${rate}/s`,
+        };
+      }
+      const slotAt = Date.now() + r.aheadMs;
+      if (r.aheadMs >= 1) await new Promise((resolve) => setTimeout(resolve, Math.ceil(r.aheadMs)));
+      waitedMs += r.aheadMs;
+      // Woken well after the slot (this process stalled): sending now could
+      // land next to the following slot's send. Leave the slot unused (a gap
+      // only slows the sender) and book the next free one.
+      if (Date.now() - slotAt > Math.max(costMs / 2, LATE_SLACK_MS) && round < MAX_REBOOKS) continue;
+      break;
     }
-    if (r.aheadMs >= 1) await new Promise((resolve) => setTimeout(resolve, Math.ceil(r.aheadMs)));
     const pausedMs = await this.gcra((g) => g.pausedMs(key));
     if (pausedMs > 0) {
       return {
@@ -94,7 +108,7 @@ export class SmsPacer {
         reason: `paced: ${number.phone_number} paused by Twilio for ${Math.round(pausedMs)} ms more`,
       };
     }
-    return { kind: 'send', waitMs: Math.ceil(r.aheadMs) };
+    return { kind: 'send', waitMs: Math.ceil(waitedMs) };
   }
 
   /**
