@@ -98,7 +98,10 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
     return s;
   }
 
-  /** `n` messages from `s`, all due at once `aheadMs` from now; their ids. */
+  /**
+   * `n` messages from `s`, all due at once `aheadMs` from now (far enough for
+   * every accept to land before it on a busy machine); their ids.
+   */
   async function scheduleBatch(s: SmsSender, n: number, aheadMs: number, message?: (i: number) => string) {
     const sendAt = new Date(Date.now() + aheadMs).toISOString();
     const ids: string[] = [];
@@ -151,7 +154,7 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
 
   it('40 messages due at one instant go out at the sender pace (5/s): never above it, within 10 %', async () => {
     const s = await pacedSender(5);
-    const ids = await scheduleBatch(s, 40, 2500);
+    const ids = await scheduleBatch(s, 40, 6000);
     const got = await allSent(stack, s, 40);
     const times = got.map((m) => m.received_at_ms);
     expect(maxInWindow(times)).toBeLessThanOrEqual(5 + 1);
@@ -172,7 +175,7 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
 
   it('two senders at the same time are paced independently', async () => {
     const [a, b] = await Promise.all([pacedSender(4), pacedSender(4)]);
-    await Promise.all([scheduleBatch(a, 16, 2500), scheduleBatch(b, 16, 2500)]);
+    await Promise.all([scheduleBatch(a, 16, 5000), scheduleBatch(b, 16, 5000)]);
     const [ga, gb] = await Promise.all([allSent(stack, a, 16), allSent(stack, b, 16)]);
     for (const got of [ga, gb]) {
       const times = got.map((m) => m.received_at_ms);
@@ -188,7 +191,7 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
 
   it('an API send jumps the bulk queue: it reaches Twilio within about the horizon + 1 s', async () => {
     const s = await pacedSender(2);
-    await scheduleBatch(s, 30, 2000);
+    await scheduleBatch(s, 30, 5000);
     await waitFor(
       'the bulk drain to start',
       async () => (await received(stack, s.from_number)).length >= 4,
@@ -217,7 +220,7 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
   it('multi-segment messages count their segments (4 segments/s = 2 messages of 2 segments/s)', async () => {
     const s = await pacedSender(4);
     const long = (i: number) => `${String(i).padStart(3, '0')} ${'x'.repeat(196)}`; // 200 GSM chars: 2 segments
-    await scheduleBatch(s, 12, 2000, long);
+    await scheduleBatch(s, 12, 5000, long);
     const got = await allSent(stack, s, 12);
     expect(got.every((m) => m.num_segments === 2)).toBe(true);
     const times = got.map((m) => m.received_at_ms);
@@ -275,7 +278,7 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
     expect(second.exitCode).toBeNull();
 
     const s = await pacedSender(5);
-    await scheduleBatch(s, 30, 2500);
+    await scheduleBatch(s, 30, 5000);
     const got = await allSent(stack, s, 30);
     const times = got.map((m) => m.received_at_ms);
     expect(maxInWindow(times)).toBeLessThanOrEqual(5 + 1);

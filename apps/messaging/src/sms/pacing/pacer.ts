@@ -139,11 +139,13 @@ export class SmsPacer {
 
   /**
    * The longest a claimed send may wait for its slot: the lease less the
-   * Twilio timeout and a margin (2 s, a tenth of the lease when that is less).
+   * Twilio timeout and a margin (2 s, a tenth of the lease when that is less),
+   * or SMS_PACE_MAX_WAIT_MS when lower.
    */
   maxWaitMs(): number {
     const margin = Math.min(2000, this.sms.leaseMs / 10);
-    return Math.max(0, this.sms.leaseMs - this.sms.twilioTimeoutMs - margin);
+    const leaseMargin = Math.max(0, this.sms.leaseMs - this.sms.twilioTimeoutMs - margin);
+    return Math.min(leaseMargin, this.settings.maxWaitMs ?? leaseMargin);
   }
 
   private key(phone: string): string {

@@ -13,6 +13,12 @@ export interface PacingSettings {
   backoff21611Ms: number;
   /** `SMS_PACE_RELEASE_MS`: the releaser's period while paced work is due (finer than the 1 s poll). */
   releaseTickMs: number;
+  /**
+   * `SMS_PACE_MAX_WAIT_MS`: the longest an interactive send waits for its
+   * slot inside its handler (never beyond the lease margin); unset = the
+   * lease margin. A longer backlog hands the message back for later.
+   */
+  maxWaitMs: number | null;
 }
 
 export function loadPacingSettings(env: Env = process.env): PacingSettings {
@@ -25,6 +31,7 @@ export function loadPacingSettings(env: Env = process.env): PacingSettings {
     backoff429MaxMs: Math.max(backoff429Ms, r.int('SMS_PACE_429_BACKOFF_MAX_MS', 30_000, 1)),
     backoff21611Ms: r.int('SMS_PACE_21611_BACKOFF_MS', 60_000, 1),
     releaseTickMs: r.int('SMS_PACE_RELEASE_MS', 100, 10, 1000),
+    maxWaitMs: r.optional('SMS_PACE_MAX_WAIT_MS') === undefined ? null : r.int('SMS_PACE_MAX_WAIT_MS', 0, 0),
   });
 }
 
