@@ -13,7 +13,7 @@ import {
   smsSender,
   waitForSms,
 } from '../factories/sms';
-import { Stack, waitFor } from '../harness/stack';
+import { Stack, freePort, waitFor } from '../harness/stack';
 
 /**
  * Per-sender pacing, measured where Twilio would see it: the sandbox's
@@ -290,4 +290,45 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
     expect(fs.readFileSync(secondLog, 'utf8')).toMatch(/consum|listening|started/i);
     fs.rmSync(secondLog, { force: true });
   }, 60_000);
+
+  it('Redis unreachable: messaging still starts and sends, paced in its own memory, and says so', async () => {
+    // Every messaging process replaced by one whose Redis does not answer.
+    for (const p of extra.splice(0)) p.kill('SIGKILL');
+    await stack.kill('messaging');
+    const lonelyLog = `${stack.logFile}.messaging-no-redis`;
+    const out = fs.openSync(lonelyLog, 'a');
+    const lonely = spawn(
+      process.execPath,
+      ['--enable-source-maps', path.join(ROOT, 'dist/apps/messaging/src/main.js')],
+      {
+        cwd: ROOT,
+        env: { ...stack.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` },
+        stdio: ['ignore', out, out],
+      },
+    );
+    fs.closeSync(out);
+    extra.push(lonely);
+    const health = await waitFor(
+      'messaging to answer health without Redis',
+      async () => {
+        const res = await http('GET', `${stack.gatewayUrl}/health`);
+        return res.body?.services?.messaging === 'degraded' ? res : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(health.status).toBe(503);
+
+    const s = await pacedSender(5);
+    await scheduleBatch(s, 20, 5000);
+    const got = await allSent(stack, s, 20);
+    const times = got.map((m) => m.received_at_ms);
+    expect(maxInWindow(times)).toBeLessThanOrEqual(5 + 1);
+    expect(overallRate(times)).toBeLessThanOrEqual(5 * 1.1);
+    expect(overallRate(times)).toBeGreaterThanOrEqual(5 * 0.9);
+    expect(new Set(got.map((m) => m.body)).size).toBe(20);
+    expect(lonely.exitCode).toBeNull();
+    expect(fs.readFileSync(lonelyLog, 'utf8')).toMatch(/pacing per process/);
+    fs.rmSync(lonelyLog, { force: true });
+  }, 90_000);
 });
