@@ -79,7 +79,8 @@ export type TwilioWriteFailure =
   | {
       kind: 'retry';
       reason: string;
-      /** Twilio's 429/20429: the sender should slow down. */ throttled?: true;
+      /** Twilio's 429/20429: the sender should slow down. */
+      throttled?: true;
     }
   | { kind: 'uncertain'; reason: string };
 

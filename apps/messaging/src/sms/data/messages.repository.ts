@@ -308,7 +308,8 @@ export class MessagesRepository extends TransactionalRepository {
       // releaseDue with a budget per sender ($6 senders, $7 segments each): per
       // sender its oldest due rows, non-campaign before campaign, as long as
       // the segments before a row stay under the sender's budget less what it
-      // already has released and waiting ($8: bulk rows pending until then).
+      // already has released and waiting ($8: bulk rows pending until then);
+      // at most $2 rows in all (a full batch runs again at once).
       releaseDuePaced: `WITH budget AS (
          SELECT b."sender", b."segments" - COALESCE((
              SELECT sum(q."segments") FROM ${messages} q
@@ -329,10 +330,11 @@ export class MessagesRepository extends TransactionalRepository {
           WHERE b."segments" > 0
        ), due AS (
          SELECT "id" FROM (
-           SELECT "id", "budget",
+           SELECT "id", "budget", "campaign", "scheduled_for",
                   sum("cost") OVER (PARTITION BY "sender" ORDER BY "campaign", "scheduled_for", "id") - "cost" AS "before"
              FROM picked
          ) r WHERE r."before" < r."budget"
+         ORDER BY r."campaign", r."scheduled_for" LIMIT $2
        ), msg AS (
          UPDATE ${messages} m
             SET "status" = 'queued', "status_rank" = $3, "status_changed_at" = $4,
