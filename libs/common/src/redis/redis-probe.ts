@@ -20,7 +20,8 @@ export async function probeRedis(env: Env = process.env): Promise<string | null>
     connectTimeout: 1500,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  let cause: string | undefined;
+  client.on('error', (err: Error) => (cause ??= err.message));
   try {
     await client.connect();
     await client.ping();
@@ -28,7 +29,7 @@ export async function probeRedis(env: Env = process.env): Promise<string | null>
   } catch (err) {
     const where = new URL(url).host;
     return (
-      `Redis at ${where} is unreachable (${(err as Error).message}); SMS pacing runs per process ` +
+      `Redis at ${where} is unreachable (${cause ?? (err as Error).message}); SMS pacing runs per process ` +
       'until it answers. Start it with: redis-server --daemonize yes (or fix REDIS_URL)'
     );
   } finally {
