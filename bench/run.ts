@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     return;
   }
   const stack = await Stack.start({
-    env: { LOG_LEVEL: 'warn', SANDBOX_CALLBACK_DELAY_MS: '0' },
+    // Throughput, not Twilio's per-sender pace (docs/campaigns.md, "Pacing").
+    env: { LOG_LEVEL: 'warn', SANDBOX_CALLBACK_DELAY_MS: '0', SMS_PACING: 'off' },
   });
   const results: Record<string, any> = {};
   if (ONLY === 'voice') {

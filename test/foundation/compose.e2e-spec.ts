@@ -9,7 +9,7 @@ import { ROOT } from '../harness/infra';
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const APP_SERVICES = Object.keys(PROCESSES);
-const INFRASTRUCTURE = ['postgres', 'rabbitmq'];
+const INFRASTRUCTURE = ['postgres', 'rabbitmq', 'redis'];
 
 describe('docker-compose.yml stays in step with npm start', () => {
   it('runs every process npm start runs, with the same command line (scripts/start.js)', () => {
@@ -58,6 +58,8 @@ describe('docker-compose.yml stays in step with npm start', () => {
       expect(service.depends_on).toEqual({
         postgres: { condition: 'service_healthy' },
         rabbitmq: { condition: 'service_healthy' },
+        // Messaging paces SMS senders in Redis.
+        ...(name === 'messaging' ? { redis: { condition: 'service_healthy' } } : {}),
       });
       expect(service.restart).toBe('unless-stopped');
       expect(service.environment.DATABASE_URL).toMatch(/@postgres:5432\//);

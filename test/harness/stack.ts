@@ -140,6 +140,9 @@ export class Stack {
       DATABASE_URL: databaseUrl(dbName),
       RABBITMQ_URL: rabbitmqUrl(),
       BROKER_PREFIX: `test.${id}`,
+      // Redis (SMS pacing) is shared by every test file: each stack has its own keys.
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `test.${id}:`,
       BROKER_RETRY_DELAY_MS: '200',
       GATEWAY_PORT: String(ports.gateway),
       WEBHOOKS_PORT: String(ports.webhooks),

@@ -65,6 +65,7 @@ describe('numbers: import', () => {
       calendar: null,
       welcome_greeting: null,
       post_call_sms_template: null,
+      sms_rate_per_second: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

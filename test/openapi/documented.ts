@@ -38,6 +38,11 @@ function toJsonSchema(node: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) out[k] = toJsonSchema(v);
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  // OpenAPI 3.0's boolean exclusiveMinimum is JSON Schema's numeric one.
+  if (out.exclusiveMinimum === true && typeof out.minimum === 'number') {
+    out.exclusiveMinimum = out.minimum;
+    delete out.minimum;
+  } else if (typeof out.exclusiveMinimum === 'boolean') delete out.exclusiveMinimum;
   if (out.nullable === true) {
     delete out.nullable;
     return { anyOf: [out, { type: 'null' }] };

@@ -177,6 +177,7 @@ describe('twilio-sandbox faults', () => {
     await adminCall(base, 'POST', '/__admin/reset');
     expect(await adminCall(base, 'GET', '/__admin/faults')).toEqual({
       api: null,
+      messages_create: null,
       drop_after_create: null,
       callbacks: null,
       calls_create: null,

@@ -16,6 +16,9 @@ const FAST = {
   SMS_RETRY_MAX_MS: '1000',
   SMS_DISPATCH_POLL_MS: '100',
   SMS_DISPATCH_LEASE_MS: '3000',
+  // Each 429 pauses the sender (pacing): short pauses, so the 429 batch below ends in time.
+  SMS_PACE_429_BACKOFF_MS: '50',
+  SMS_PACE_429_BACKOFF_MAX_MS: '200',
 };
 
 describe('SMS: the messaging process killed (kill -9) and restarted', () => {

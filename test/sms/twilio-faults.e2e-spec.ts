@@ -10,7 +10,7 @@ import {
   smsSender,
   waitForSms,
 } from '../factories/sms';
-import { Stack } from '../harness/stack';
+import { Stack, waitFor } from '../harness/stack';
 
 async function requests(
   stack: Stack,
@@ -29,7 +29,15 @@ describe('SMS: Twilio faults (retries, reconciliation, refusals)', () => {
 
   beforeAll(async () => {
     stack = await Stack.start({
-      env: { SMS_RETRY_BASE_MS: '100', SMS_RETRY_MAX_MS: '1000', SMS_DISPATCH_POLL_MS: '100' },
+      env: {
+        SMS_RETRY_BASE_MS: '100',
+        SMS_RETRY_MAX_MS: '1000',
+        SMS_DISPATCH_POLL_MS: '100',
+        // Each 429 pauses the sender (pacing): short pauses, so the storm below ends in time.
+        SMS_PACE_429_BACKOFF_MS: '50',
+        SMS_PACE_429_BACKOFF_MAX_MS: '200',
+        SMS_PACE_21611_BACKOFF_MS: '60000',
+      },
     });
     s = await smsSender(stack);
   }, 60_000);
@@ -107,12 +115,24 @@ describe('SMS: Twilio faults (retries, reconciliation, refusals)', () => {
     expect(done.error_code).toBe('20003');
   });
 
-  it('other Twilio refusals end failed with their code: 21211, 21611', async () => {
-    for (const rule of ['1211', '1611']) {
-      const res = await send(s, recipient(rule));
-      const done = await waitForSms(s, res.body.message_id, (b) => b.status === 'failed');
-      expect(done.error_code).toBe(`2${rule}`);
-      expect(done.error_message).toEqual(expect.any(String));
-    }
+  it('other Twilio refusals end failed with their code (21211); 21611 (sender queue full) pauses and retries', async () => {
+    const res = await send(s, recipient('1211'));
+    const done = await waitForSms(s, res.body.message_id, (b) => b.status === 'failed');
+    expect(done.error_code).toBe('21211');
+    expect(done.error_message).toEqual(expect.any(String));
+
+    // 21611 is about the sender, not the message: the sender pauses, the message waits (not failed).
+    const full = await send(s, recipient('1611'));
+    const at = Date.now();
+    const [row] = await waitFor('the 21611 answer', async () => {
+      const rows = await stack.sql(
+        `SELECT status, dispatch_state, attempts, next_attempt_at, last_attempt_error
+           FROM messaging.messages WHERE id = $1 AND last_attempt_error LIKE '%21611%'`,
+        [full.body.message_id],
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(row).toMatchObject({ status: 'queued', dispatch_state: 'pending', attempts: 1 });
+    expect(row.next_attempt_at.getTime()).toBeGreaterThan(at + 50_000);
   });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CoreModule } from '@nixflex/common';
 import { CAMPAIGN_ENTITIES } from './campaigns/campaign.entities';
 import { CampaignsModule } from './campaigns/campaigns.module';
+import { RedisModule } from '@nixflex/common/redis';
 import { AccountDestinations } from './destinations/account-destinations.entity';
 import { HealthHandler } from './health/health.handler';
 import { InboundReply } from './inbound/inbound-reply.entity';
@@ -16,6 +17,7 @@ import { SmsModule } from './sms/sms.module';
       service: 'messaging',
       entities: [...SMS_ENTITIES, OptOut, InboundReply, AccountDestinations, ...CAMPAIGN_ENTITIES],
     }),
+    RedisModule,
     SmsModule,
     InboundModule,
     CampaignsModule,

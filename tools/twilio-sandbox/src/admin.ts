@@ -112,6 +112,8 @@ export function messageView(m: Message) {
     validity_period: m.validityPeriod,
     num_segments: m.numSegments,
     date_created: m.dateCreated.toISOString(),
+    /** When the create reached the sandbox, epoch ms (pacing is measured on it). */
+    received_at_ms: m.dateCreated.getTime(),
     date_updated: m.dateUpdated.toISOString(),
     callbacks: m.callbacks.slice(),
   };
@@ -488,6 +490,22 @@ export class AdminApi {
           status,
           count: positiveInt(api.count, 'api.count'),
           ...(pathContains ? { path_contains: pathContains } : {}),
+        };
+      }
+    }
+    if ('messages_create' in body) {
+      const mc = body.messages_create as Json | null;
+      if (mc === null) next.messages_create = null;
+      else {
+        if (typeof mc !== 'object') throw new AdminError(400, 'messages_create must be an object or null');
+        if (mc.error !== 429 && mc.error !== 21611) {
+          throw new AdminError(400, 'messages_create.error must be 429 or 21611');
+        }
+        const from = str(mc, 'from');
+        next.messages_create = {
+          error: mc.error,
+          count: positiveInt(mc.count, 'messages_create.count'),
+          ...(from ? { from } : {}),
         };
       }
     }

@@ -157,6 +157,16 @@ export class RestApi {
     throw injectedError(fault.status);
   }
 
+  /** POST /__admin/faults `messages_create`: Twilio's answers to a sender going too fast. */
+  private maybeRefuseCreate(from: string): void {
+    const fault = this.state.faults.messages_create;
+    if (!fault || fault.count <= 0 || (fault.from && fault.from !== from)) return;
+    fault.count--;
+    if (fault.count <= 0) this.state.faults.messages_create = null;
+    if (fault.error === 429) throw injectedError(429);
+    throw badRequest(21611, `This 'From' number ${from} has exceeded the maximum number of queued messages`);
+  }
+
   private authenticate(header: string | undefined): Account {
     if (!header || !/^basic /i.test(header)) throw authError();
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
@@ -297,6 +307,7 @@ export class RestApi {
     if (!to) throw badRequest(21604, "A 'To' phone number is required.");
     if (!from) throw badRequest(21603, "A 'From' phone number is required.");
     if (!E164_RE.test(to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to}`);
+    this.maybeRefuseCreate(from);
     const sender = this.state.numbersByPhone.get(from);
     if (!sender || sender.accountSid !== account.sid) {
       throw badRequest(

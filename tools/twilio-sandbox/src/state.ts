@@ -97,8 +97,17 @@ export interface CallsCreateFault {
   count: number;
 }
 
+/** Message creates refused as Twilio does under load: 429/20429 or 400/21611 (sender queue full). */
+export interface MessagesCreateFault {
+  error: 429 | 21611;
+  count: number;
+  /** Only creates from this number (E.164); any sender when absent. */
+  from?: string;
+}
+
 export interface Faults {
   api: ApiFault | null;
+  messages_create: MessagesCreateFault | null;
   drop_after_create: { count: number } | null;
   callbacks: CallbackFault | null;
   calls_create: CallsCreateFault | null;
@@ -107,6 +116,7 @@ export interface Faults {
 
 const noFaults = (): Faults => ({
   api: null,
+  messages_create: null,
   drop_after_create: null,
   callbacks: null,
   calls_create: null,

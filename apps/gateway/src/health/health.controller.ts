@@ -75,7 +75,7 @@ export class HealthController {
       Object.entries(SERVICES).map(async ([name, key]) => {
         const status = await this.broker
           .request(key, {}, { timeoutMs: 2000 })
-          .then((r) => (r.database === 'up' && r.broker === 'up' ? 'up' : 'degraded'))
+          .then((r) => (r.database === 'up' && r.broker === 'up' && r.redis !== 'down' ? 'up' : 'degraded'))
           .catch(() => 'down');
         return [name, status] as const;
       }),

@@ -13,6 +13,8 @@ import {
 } from './data';
 import { SmsDispatcher } from './dispatch/dispatcher';
 import { TwilioSender } from './dispatch/twilio-sender';
+import { PACING_SETTINGS, loadPacingSettings } from './pacing/pacing.settings';
+import { SmsPacer } from './pacing/pacer';
 import { SmsQueryService } from './queries/sms-query.service';
 import { SmsCancelService } from './schedule/cancel.service';
 import { ScheduleReleaser } from './schedule/schedule-releaser';
@@ -31,6 +33,8 @@ import { StatusReconciler } from './status/status-reconciler';
   providers: [
     { provide: SMS_SETTINGS, useFactory: () => loadSmsSettings() },
     { provide: Clock, useFactory: systemClock },
+    { provide: PACING_SETTINGS, useFactory: () => loadPacingSettings() },
+    SmsPacer,
     MessagesRepository,
     StatusCallbacksRepository,
     IdempotencyKeysRepository,

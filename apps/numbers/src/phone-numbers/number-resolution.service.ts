@@ -35,6 +35,7 @@ export class NumberResolutionService {
       webhook_url: n.webhookUrl ?? agent.webhookUrl,
       llm_model: agent.llmModel,
       post_call_sms_template: n.postCallSmsTemplate ?? agent.postCallSmsTemplate,
+      sms_rate_per_second: n.smsRatePerSecond,
       calendar:
         n.calendarEventTypeId && n.calendarApiKeySealed
           ? {

@@ -61,6 +61,10 @@ export class PhoneNumber {
   @Column('text', { name: 'post_call_sms_template', nullable: true })
   postCallSmsTemplate: string | null;
 
+  /** SMS pace in segments per second; null = the default for the number's type. */
+  @Column('double precision', { name: 'sms_rate_per_second', nullable: true })
+  smsRatePerSecond: number | null;
+
   @Column('text', { name: 'calendar_event_type_id', nullable: true })
   calendarEventTypeId: string | null;
 

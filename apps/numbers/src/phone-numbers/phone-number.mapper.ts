@@ -18,6 +18,7 @@ export function toPhoneNumberDto(n: PhoneNumber): PhoneNumberDto {
       : null,
     welcome_greeting: n.welcomeGreeting,
     post_call_sms_template: n.postCallSmsTemplate,
+    sms_rate_per_second: n.smsRatePerSecond,
     created_at: n.createdAt.toISOString(),
     updated_at: n.updatedAt.toISOString(),
   };

@@ -101,6 +101,7 @@ export class PhoneNumbersService {
       webhookUrl: cmd.webhook_url || null,
       welcomeGreeting,
       postCallSmsTemplate,
+      smsRatePerSecond: cmd.sms_rate_per_second ?? null,
       calendarEventTypeId: cmd.calendar ? cmd.calendar.event_type_id : null,
       calendarApiKeySealed: cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null,
       calendarTimeZone: cmd.calendar?.time_zone ?? DEFAULT_CALENDAR_TIME_ZONE,
@@ -181,6 +182,7 @@ export class PhoneNumbersService {
       if (cmd.webhook_url !== undefined) n.webhookUrl = cmd.webhook_url || null;
       if (welcomeGreeting !== undefined) n.welcomeGreeting = welcomeGreeting;
       if (postCallSmsTemplate !== undefined) n.postCallSmsTemplate = postCallSmsTemplate;
+      if (cmd.sms_rate_per_second !== undefined) n.smsRatePerSecond = cmd.sms_rate_per_second;
       if (cmd.calendar !== undefined) {
         n.calendarEventTypeId = cmd.calendar ? cmd.calendar.event_type_id : null;
         n.calendarApiKeySealed = cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null;

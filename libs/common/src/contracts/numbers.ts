@@ -7,11 +7,14 @@ import { Transform, Type } from 'class-transformer';
 import {
   Allow,
   IsBoolean,
+  IsNumber,
   IsOptional,
+  IsPositive,
   IsString,
   IsUrl,
   Length,
   Matches,
+  Max,
   MaxLength,
   ValidateNested,
   ValidateBy,
@@ -46,6 +49,22 @@ const NUMBER_SMS_TEMPLATE_DOC = {
     "This number's post-call SMS template, instead of its agent's. " +
     `${SMS_TEMPLATE_VARIABLES_DOC}; null or "" clears it (the agent's template applies again)`,
 } as const;
+/** Highest `sms_rate_per_second` a number may be given (segments per second). */
+export const SMS_RATE_PER_SECOND_MAX = 1000;
+const SMS_RATE_DOC = {
+  type: Number,
+  nullable: true,
+  minimum: 0,
+  exclusiveMinimum: true,
+  maximum: SMS_RATE_PER_SECOND_MAX,
+  example: 5,
+  description:
+    'SMS pace of this number in message segments per second, for everything it sends across all ' +
+    "replicas; null = Twilio's documented default for the number's type (US/CA long code 1, toll-free 3, " +
+    'short code 100, other countries 10). More than 0 and at most 1000',
+} as const;
+const SMS_RATE_MESSAGE = `sms_rate_per_second must be a number above 0 and at most ${SMS_RATE_PER_SECOND_MAX}, or null`;
+
 const SMS_TEMPLATE_MESSAGE = 'post_call_sms_template must be at most 600 characters (the SMS safe zone)';
 const LLM_MODEL_DOC = {
   type: String,
@@ -337,6 +356,13 @@ export class UpdateNumberBody {
   @IsString()
   @MaxLength(600, { message: SMS_TEMPLATE_MESSAGE })
   post_call_sms_template?: string | null;
+
+  @ApiPropertyOptional(SMS_RATE_DOC)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: SMS_RATE_MESSAGE })
+  @IsPositive({ message: SMS_RATE_MESSAGE })
+  @Max(SMS_RATE_PER_SECOND_MAX, { message: SMS_RATE_MESSAGE })
+  sms_rate_per_second?: number | null;
 }
 
 /**
@@ -499,6 +525,13 @@ export class PhoneNumberDto {
   })
   post_call_sms_template: string | null;
 
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "This number's SMS pace in segments per second; null = the default for its type",
+  })
+  sms_rate_per_second: number | null;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -593,6 +626,8 @@ export interface ResolvedNumber {
   llm_model: string | null;
   /** The number's post-call SMS template, else its agent's. */
   post_call_sms_template: string | null;
+  /** The number's SMS pace override (segments/s); null = the default for its type (messaging's paceOf). */
+  sms_rate_per_second: number | null;
   calendar: { event_type_id: string; api_key_sealed: string; time_zone: string } | null;
   twilio_account_sid: string;
   twilio_auth_token_sealed: string;

@@ -3,6 +3,8 @@ export interface HealthReply {
   service: string;
   database: 'up' | 'down';
   broker: 'up' | 'down';
+  /** Services that use Redis (messaging: SMS pacing) report it too. */
+  redis?: 'up' | 'down';
   uptime_s: number;
 }
 

@@ -5,6 +5,7 @@
  * `--preflight` (what `npm start` runs before starting anything) also checks
  * that RabbitMQ is reachable. A failure is one line saying what to do, and a
  * non-zero exit code (78: fix the configuration, 69: start a dependency).
+ * Redis unreachable is only a warning: messaging then paces SMS per process.
  */
 import { SERVICES, ServiceName } from '../broker/topology';
 import { config } from '../config';
@@ -15,6 +16,7 @@ import {
   exitWithStartFailure,
   probeBroker,
 } from '../nest/start-failure';
+import { probeRedis } from '../redis/redis-probe';
 import { createdDatabaseLine, ensureDatabase } from './create-database';
 import { migrate, revertLast } from './data-source';
 
@@ -56,6 +58,10 @@ async function main(): Promise<void> {
   if (database.status === 'rejected') throw database.reason;
   if (database.value.created) process.stdout.write(`${createdDatabaseLine(database.value.name)}\n`);
   if (broker.status === 'rejected') throw broker.reason;
+  if (preflight) {
+    const redisProblem = await probeRedis();
+    if (redisProblem) process.stderr.write(`warning: ${redisProblem}\n`);
+  }
   for (const svc of services) {
     const ran = await migrate(svc, databaseUrl);
     process.stdout.write(`${svc}: ${ran.length ? ran.join(', ') : 'up to date'}\n`);

@@ -76,7 +76,12 @@ export function describeTwilioFailure(f: TwilioFailure): string {
  */
 export type TwilioWriteFailure =
   | { kind: 'refused'; code: string; message: string }
-  | { kind: 'retry'; reason: string }
+  | {
+      kind: 'retry';
+      reason: string;
+      /** Twilio's 429/20429: the sender should slow down. */
+      throttled?: true;
+    }
   | { kind: 'uncertain'; reason: string };
 
 /**
@@ -93,7 +98,7 @@ export function twilioWriteFailureOf(
   const f = classifyTwilioError(err);
   switch (f.kind) {
     case 'rate_limited':
-      return { kind: 'retry', reason: describeTwilioFailure(f) };
+      return { kind: 'retry', reason: describeTwilioFailure(f), throttled: true };
     case 'unavailable':
       return { kind: f.reached ? 'uncertain' : 'retry', reason: describeTwilioFailure(f) };
     case 'auth_failed':

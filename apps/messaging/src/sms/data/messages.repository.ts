@@ -278,6 +278,14 @@ function outboundParams(row: QueuedOutbound): unknown[] {
 }
 
 /**
+ * A scheduled message (alias `m`) that may be released at $1; the
+ * constructor adds the campaign gate (a paused or not yet started campaign
+ * holds its messages), so every release statement and the due-sender count
+ * apply both.
+ */
+const RELEASABLE = `m."status" = 'scheduled' AND m."scheduled_for" <= $1`;
+
+/**
  * Every statement on `messages` and `message_status_history` (one aggregate:
  * a message and the history of its status). Methods that take an
  * EntityManager run inside the caller's transaction, opened with
@@ -294,6 +302,8 @@ export class MessagesRepository extends TransactionalRepository {
     expireScheduled: string;
     expireQueued: string;
     cancelPendingTo: string;
+    dueSenders: string;
+    releaseDuePaced: string;
     claimForDispatch: string;
     applyStatus: string;
     applyCallbackToOwnedSid: string;
@@ -314,6 +324,8 @@ export class MessagesRepository extends TransactionalRepository {
     const optOuts = tableOf(ds, OptOut);
     // A campaign's messages are released only while it runs (not paused, not a draft).
     const campaigns = tableOf(ds, Campaign);
+    const releasable = `${RELEASABLE} AND (m."campaign_id" IS NULL OR m."campaign_id" IN (
+      SELECT c."id" FROM ${campaigns} c WHERE c."status" = 'running'))`;
     const optOutNumber = columnOf(ds, OptOut, 'ourNumber');
     const optOutRecipient = columnOf(ds, OptOut, 'recipient');
     const queued = messageInsert(QUEUED_DEFAULTS);
@@ -391,10 +403,9 @@ export class MessagesRepository extends TransactionalRepository {
       // skipping rows a cancel holds: each becomes `queued` with its history
       // row and its dispatch event, in this one statement.
       releaseDue: `WITH due AS (
-         SELECT "id" FROM ${messages}
-          WHERE "status" = 'scheduled' AND "scheduled_for" <= $1
-            AND ("campaign_id" IS NULL OR "campaign_id" IN (SELECT c."id" FROM ${campaigns} c WHERE c."status" = 'running'))
-          ORDER BY "scheduled_for" LIMIT $2
+         SELECT m."id" FROM ${messages} m
+          WHERE ${releasable}
+          ORDER BY m."scheduled_for" LIMIT $2
           FOR UPDATE SKIP LOCKED
        ), msg AS (
          UPDATE ${messages} m
@@ -432,6 +443,52 @@ export class MessagesRepository extends TransactionalRepository {
             AND ("status" = 'scheduled' OR ("status" = 'queued' AND "dispatch_state" = 'pending'))
           ORDER BY "id"
           FOR UPDATE`),
+      // Senders with scheduled messages due at $1 (the paced release's budget is per sender).
+      dueSenders: `SELECT "from_number" AS "sender", count(*)::int AS "due" FROM ${messages} m
+          WHERE ${releasable} GROUP BY 1 ORDER BY min(m."scheduled_for") LIMIT $2`,
+      // releaseDue with a budget per sender ($6 senders, $7 segments each): per
+      // sender its oldest due rows, non-campaign before campaign, as long as
+      // the segments before a row stay under the sender's budget less what it
+      // already has released and waiting ($8: bulk rows pending until then);
+      // at most $2 rows in all (a full batch runs again at once).
+      releaseDuePaced: `WITH budget AS (
+         SELECT b."sender", b."segments" - COALESCE((
+             SELECT sum(q."segments") FROM ${messages} q
+              WHERE q."from_number" = b."sender" AND q."dispatch_state" = 'pending' AND q."twilio_sid" IS NULL
+                AND (q."scheduled_for" IS NOT NULL OR q."campaign_id" IS NOT NULL) AND q."next_attempt_at" <= $8
+           ), 0) AS "segments"
+           FROM unnest($6::text[], $7::float8[]) AS b("sender", "segments")
+       ), picked AS (
+         SELECT b."sender", b."segments" AS "budget", p.*
+           FROM budget b CROSS JOIN LATERAL (
+             SELECT m."id", m."segments" AS "cost", m."scheduled_for", m."campaign_id" IS NOT NULL AS "campaign"
+               FROM ${messages} m
+              WHERE ${releasable} AND m."from_number" = b."sender"
+              ORDER BY m."campaign_id" IS NOT NULL, m."scheduled_for", m."id"
+              LIMIT LEAST($2, GREATEST(0, ceil(b."segments")::int))
+              FOR UPDATE SKIP LOCKED
+           ) p
+          WHERE b."segments" > 0
+       ), due AS (
+         SELECT "id" FROM (
+           SELECT "id", "budget", "campaign", "scheduled_for",
+                  sum("cost") OVER (PARTITION BY "sender" ORDER BY "campaign", "scheduled_for", "id") - "cost" AS "before"
+             FROM picked
+         ) r WHERE r."before" < r."budget"
+         ORDER BY r."campaign", r."scheduled_for" LIMIT $2
+       ), msg AS (
+         UPDATE ${messages} m
+            SET "status" = 'queued', "status_rank" = $3, "status_changed_at" = $4,
+                "dispatch_state" = 'pending', "attempts" = 0, "next_attempt_at" = $4, "updated_at" = $4
+           FROM due WHERE m."id" = due."id"
+          RETURNING m."id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
+         SELECT "id", 'queued', 'scheduler', $4 FROM msg
+       ), event AS (
+         ${outbox.insertFrom('msg', 'gen_random_uuid()', '$5', `jsonb_build_object('message_id', msg."id")`)}
+       )
+       SELECT "id" FROM msg`,
       claimForDispatch: `WITH prev AS (
          SELECT "id", "dispatch_state" FROM ${messages} WHERE "id" = $1 FOR UPDATE
        )
@@ -582,6 +639,49 @@ export class MessagesRepository extends TransactionalRepository {
       which === 'scheduled' ? 'sms_expire_scheduled' : 'sms_expire_queued',
       which === 'scheduled' ? this.sql.expireScheduled : this.sql.expireQueued,
       [...this.endParams(end), now, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Senders with releasable scheduled messages at `now`, oldest due first, and
+   * how many each has due.
+   */
+  async dueSenders(now: Date, limit: number): Promise<{ sender: string; due: number }[]> {
+    return queryPrepared<{ sender: string; due: number }>(this.ds, 'sms_due_senders', this.sql.dueSenders, [
+      now,
+      limit,
+    ]);
+  }
+
+  /**
+   * `releaseDue` within each sender's pace: `budgets` gives the segments each
+   * sender may still book within the horizon (rows pending until
+   * `horizonEnd` are taken off). One statement (SKIP LOCKED). Returns the ids.
+   */
+  async releaseDuePaced(
+    now: Date,
+    limit: number,
+    queuedRank: number,
+    routingKey: string,
+    budgets: { sender: string; segments: number }[],
+    horizonEnd: Date,
+  ): Promise<string[]> {
+    if (budgets.length === 0) return [];
+    const rows = await queryPrepared<{ id: string }>(
+      this.ds,
+      'sms_release_due_paced',
+      this.sql.releaseDuePaced,
+      [
+        now,
+        limit,
+        queuedRank,
+        new Date(),
+        routingKey,
+        budgets.map((b) => b.sender),
+        budgets.map((b) => b.segments),
+        horizonEnd,
+      ],
     );
     return rows.map((r) => r.id);
   }

@@ -5,6 +5,7 @@ import { NumberResolver } from '@nixflex/common/numbers';
 import { MessagesRepository, SmsMessage, StatusCallbacksRepository } from '../data';
 import { EXPIRED, EXPIRED_MESSAGE } from '../schedule/waiting-ends';
 import { validityPeriodFor } from '../schedule/send-timing';
+import { SmsPacer, throttleOf } from '../pacing/pacer';
 import { SMS_SETTINGS, SmsSettings, retryDelayMs } from '../sms.settings';
 import { StatusMachine } from '../status/status-machine';
 import { decideCallback, fromTwilioStatus } from '../status/status-rules';
@@ -51,6 +52,7 @@ export class SmsDispatcher {
     private readonly twilio: TwilioSender,
     private readonly clock: Clock,
     @Inject(SMS_SETTINGS) private readonly settings: SmsSettings,
+    private readonly pacer: SmsPacer,
   ) {}
 
   async dispatch(messageId: string): Promise<void> {
@@ -106,6 +108,10 @@ export class SmsDispatcher {
       );
     }
 
+    // Pacing: wait for the sender's next slot, or hand the message back uncounted.
+    const pace = await this.pacer.waitForSlot(msg, number);
+    if (pace.kind === 'later') return this.deferPaced(msg, pace.at, pace.reason);
+
     let created: CreatedMessage;
     try {
       created = await this.twilio.create(number, msg.toNumber, msg.body, {
@@ -120,6 +126,13 @@ export class SmsDispatcher {
   }
 
   private async onSendError(msg: SmsMessage, failure: SendFailure): Promise<void> {
+    // Twilio asks the sender to slow down (429, 21611): pause the sender, retry after the pause.
+    const throttle = throttleOf(failure);
+    if (throttle) {
+      const at = await this.pacer.throttled(msg.fromNumber, throttle, msg.attempts);
+      const why = failure.kind === 'refused' ? `${failure.code}: ${failure.message}` : failure.reason;
+      return this.deferPaced(msg, at, `sender paused: ${why}`, true);
+    }
     switch (failure.kind) {
       case 'refused':
         return this.fail(msg, failure.code, failure.message);
@@ -249,5 +262,27 @@ export class SmsDispatcher {
       row.dispatchState === 'in_flight' &&
       row.attempts === msg.attempts;
     return owned ? row : null;
+  }
+
+  /**
+   * Pacing: gives the claim back for `at`. A wait for the sender's slot does
+   * not count as an attempt; a throttled send (429, 21611) does, so a sender
+   * Twilio keeps refusing still ends after SMS_MAX_SEND_ATTEMPTS.
+   */
+  private async deferPaced(msg: SmsMessage, at: Date, reason: string, countAttempt = false): Promise<void> {
+    await this.repo.transaction(async (m) => {
+      const row = await this.lockOwnedClaim(m, msg);
+      if (!row) return;
+      await this.repo.updateMessage(m, row.id, {
+        dispatchState: 'pending',
+        attempts: countAttempt ? msg.attempts : msg.attempts - 1,
+        leaseUntil: null,
+        nextAttemptAt: at,
+        lastAttemptError: reason.slice(0, 1000),
+      });
+    });
+    if (countAttempt)
+      this.logger.warn(`${msg.id}: attempt ${msg.attempts} ${reason}; next at ${at.toISOString()}`);
+    else this.logger.debug(`${msg.id}: not sent yet (${reason}), next try at ${at.toISOString()}`);
   }
 }

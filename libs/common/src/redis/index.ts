@@ -1,0 +1,3 @@
+export * from './redis.settings';
+export * from './redis.module';
+export * from './redis-probe';
