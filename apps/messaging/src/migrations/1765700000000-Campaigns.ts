@@ -15,6 +15,10 @@ export class Campaigns1765700000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX "messages_campaign_idx" ON "messaging"."messages" ("campaign_id", "status") WHERE "campaign_id" IS NOT NULL`,
     );
+    // The paced release reads due messages per sender.
+    await q.query(
+      `CREATE INDEX "messages_scheduled_sender_idx" ON "messaging"."messages" ("from_number", "scheduled_for") WHERE "status" = 'scheduled'`,
+    );
     await q.query(`CREATE TABLE "messaging"."campaigns" (
       "id" text PRIMARY KEY,
       "account_id" text NOT NULL,
@@ -74,6 +78,7 @@ export class Campaigns1765700000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE "messaging"."campaign_recipients"`);
     await q.query(`DROP TABLE "messaging"."campaigns"`);
+    await q.query(`DROP INDEX "messaging"."messages_scheduled_sender_idx"`);
     await q.query(`DROP INDEX "messaging"."messages_campaign_idx"`);
     await q.query(`ALTER TABLE "messaging"."messages" DROP COLUMN "expires_at"`);
     await q.query(`ALTER TABLE "messaging"."messages" DROP COLUMN "campaign_id"`);
