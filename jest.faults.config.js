@@ -1,6 +1,8 @@
 /**
  * The slow fault drills (`npm run test:faults`): kill -9 each service under
- * load, restart RabbitMQ and Postgres under load, Twilio outages. They stop
+ * load, restart RabbitMQ and Postgres under load, Twilio outages; and the
+ * timing measurements (test/timing: per-sender pacing measured at the
+ * sandbox), which need the machine to themselves. They stop
  * and start the machine's shared RabbitMQ and Postgres, so they run one file
  * at a time and never alongside `npm test`.
  */
@@ -16,7 +18,7 @@ module.exports = {
     {
       ...e2e,
       displayName: 'faults',
-      testMatch: ['<rootDir>/test/faults/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/faults/**/*.e2e-spec.ts', '<rootDir>/test/timing/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: [],
     },
   ],
