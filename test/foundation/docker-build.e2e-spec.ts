@@ -108,6 +108,8 @@ describe('the Docker image, built without Docker', () => {
       DATABASE_URL: databaseUrl(dbName),
       RABBITMQ_URL: rabbitmqUrl(),
       BROKER_PREFIX: prefix,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `${prefix}:`,
       GATEWAY_PORT: String(ports.gateway),
       WEBHOOKS_PORT: String(ports.webhooks),
       VOICE_PORT: String(ports.voice),

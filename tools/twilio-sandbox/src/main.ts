@@ -1,4 +1,4 @@
-import { runServer } from '../../shared/run-server';
+import { runServer } from '../../server-process';
 import { startSandbox } from './server';
 
 runServer({
