@@ -402,14 +402,6 @@ export class ListNumbersQuery extends PageQuery {
   agent_id?: string;
 }
 
-export class ImportNumberCommand extends ImportNumberBody {
-  @IsAccountId()
-  account_id: string;
-
-  @IsString()
-  @MaxLength(100)
-  api_key_id: string;
-}
 
 /** A number as the client wrote it in the path; the service checks its format. */
 export class NumberRef extends AccountScoped {
@@ -418,7 +410,97 @@ export class NumberRef extends AccountScoped {
   phone_number: string;
 }
 
-export class UpdateNumberCommand extends UpdateNumberBody {
+/**
+ * The broker form of a number's settings. The gateway seals the Twilio auth
+ * token and the Cal.com key (SecretBox, the shared CREDENTIALS_ENCRYPTION_KEY,
+ * associated data from `brokerSecretAad`) before they go on the broker, so a
+ * command, a redelivery or a dead letter never holds them in plaintext; the
+ * numbers service opens them. There is no plaintext field to fill by mistake.
+ */
+export class SealedCalendarInput {
+  /** SecretBox of the Cal.com API key; associated data `brokerSecretAad('calendar_api_key', account_id)`. */
+  @IsString()
+  @Length(1, 2000)
+  api_key_sealed: string;
+
+  @IsString()
+  @Matches(/^[0-9A-Za-z_-]{1,64}$/)
+  event_type_id: string;
+
+  @IsOptional()
+  @IsString()
+  time_zone?: string;
+}
+
+/** What a command may carry of UpdateNumberBody, with the calendar key sealed. */
+class NumberSettingsCommand {
+  @IsOptional()
+  @IsString()
+  custom_prompt?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  voice?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  webhook_url?: string | null;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SealedCalendarInput)
+  calendar?: SealedCalendarInput | null;
+
+  @IsOptional()
+  @IsString()
+  welcome_greeting?: string | null;
+
+  @IsOptional()
+  @IsString()
+  post_call_sms_template?: string | null;
+}
+
+/** Which secret a sealed command field holds; part of its associated data. */
+export type BrokerSecretKind = 'twilio_token' | 'calendar_api_key';
+
+/**
+ * Associated data of a secret sealed for the broker: the kind and the account,
+ * so a sealed value copied into another field or another account's command
+ * does not open.
+ */
+export function brokerSecretAad(kind: BrokerSecretKind, accountId: string): string {
+  return `broker:${kind}:${accountId}`;
+}
+
+/** `numbers.import.v2` (see ImportNumberBody); the token and calendar key sealed by the gateway. */
+export class ImportNumberCommand extends NumberSettingsCommand {
+  @Allow()
+  phone_number: unknown;
+
+  @Allow()
+  twilio_sid: unknown;
+
+  /** SecretBox of the Twilio auth token; associated data `brokerSecretAad('twilio_token', account_id)`. */
+  @IsString()
+  @Length(1, 2000)
+  twilio_token_sealed: string;
+
+  @IsString()
+  @MaxLength(100)
+  agent_id: string;
+
+  @IsAccountId()
+  account_id: string;
+
+  @IsString()
+  @MaxLength(100)
+  api_key_id: string;
+}
+
+/** `numbers.update.v2` (see UpdateNumberBody); a new calendar key sealed by the gateway. */
+export class UpdateNumberCommand extends NumberSettingsCommand {
   @IsAccountId()
   account_id: string;
 
@@ -535,10 +617,10 @@ export const NumbersCommands = {
   agentsGet: 'agents.get.v1',
   agentsUpdate: 'agents.update.v1',
   agentsDelete: 'agents.delete.v1',
-  numbersImport: 'numbers.import.v1',
+  numbersImport: 'numbers.import.v2',
   numbersList: 'numbers.list.v1',
   numbersGet: 'numbers.get.v1',
-  numbersUpdate: 'numbers.update.v1',
+  numbersUpdate: 'numbers.update.v2',
   numbersDelete: 'numbers.delete.v1',
   /** Effective settings of a number (ResolvedNumber); `number_not_found` when not imported. */
   numbersResolve: 'numbers.resolve.v1',
@@ -550,10 +632,10 @@ export interface NumbersCommandMap {
   'agents.get.v1': { request: AgentRef; response: AgentDto };
   'agents.update.v1': { request: UpdateAgentCommand; response: AgentDto };
   'agents.delete.v1': { request: AgentRef; response: AgentDeletedDto };
-  'numbers.import.v1': { request: ImportNumberCommand; response: PhoneNumberDto };
+  'numbers.import.v2': { request: ImportNumberCommand; response: PhoneNumberDto };
   'numbers.list.v1': { request: ListNumbersCommand; response: Page<PhoneNumberDto> };
   'numbers.get.v1': { request: NumberRef; response: PhoneNumberDto };
-  'numbers.update.v1': { request: UpdateNumberCommand; response: PhoneNumberDto };
+  'numbers.update.v2': { request: UpdateNumberCommand; response: PhoneNumberDto };
   'numbers.delete.v1': { request: DeleteNumberCommand; response: DeleteNumberResult };
   'numbers.resolve.v1': { request: ResolveNumberCommand; response: ResolvedNumber };
 }
