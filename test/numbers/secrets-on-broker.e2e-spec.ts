@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as amqp from 'amqplib';
-import { NumbersCommands, SecretBox, Topology, SERVICES } from '@nixflex/common';
+import { CustomerWebhooksCommands, NumbersCommands, SecretBox, Topology, SERVICES } from '@nixflex/common';
+import { brokerFor } from '../factories/broker';
 import { createAccount, TestAccount } from '../factories/accounts';
 import { calcomKey } from '../factories/calendar';
 import { importFixture, twilioAccount } from '../factories/numbers';
@@ -115,6 +116,18 @@ describe('numbers: secrets never on the broker', () => {
     ]);
     expect(box.decrypt(row.calendar_api_key_sealed, f.phone)).toBe(patchedKey);
 
+    // The webhook signing secret: the API answers it in plaintext, the broker reply holds it sealed.
+    const webhookSecret = await acme.api.get('/v1/webhook-secret');
+    expect(webhookSecret.body.secret).toMatch(/^whsec_/);
+    const own = await brokerFor(stack);
+    try {
+      const reply = await own.client.request(CustomerWebhooksCommands.secretGet, { account_id: acme.account_id });
+      expect(Object.keys(reply).sort()).toEqual(['created_at', 'previous_secret_expires_at', 'secret_sealed']);
+      expect(JSON.stringify(reply)).not.toContain(webhookSecret.body.secret);
+    } finally {
+      await own.close();
+    }
+
     // What was published: 2 imports, 1 update (plus events), each with the sealed fields only.
     const tapped = await peekAll([tap()]);
     const commands = tapped.filter((m) => m.fields.exchange === topology.commandsExchange);
@@ -143,7 +156,7 @@ describe('numbers: secrets never on the broker', () => {
     const everything = await peekAll([tap(), ...SERVICES.flatMap((s) => topology.allQueues(s))]);
     const dead = everything.filter((m) => m.fields.routingKey === topology.deadQueue('numbers'));
     expect(dead.length).toBeGreaterThanOrEqual(3);
-    const secrets = [token, goodKey, wrongToken, refusedKey, patchedKey];
+    const secrets = [token, goodKey, wrongToken, refusedKey, patchedKey, webhookSecret.body.secret];
     for (const m of everything) {
       for (const s of secrets) expect(asText(m)).not.toContain(s);
     }

@@ -17,6 +17,8 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isTimeZone } from '../calcom/time';
+export { brokerSecretAad } from '../crypto/broker-secret';
+export type { BrokerSecretKind } from '../crypto/broker-secret';
 import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
@@ -462,17 +464,6 @@ class NumberSettingsCommand {
   post_call_sms_template?: string | null;
 }
 
-/** Which secret a sealed command field holds; part of its associated data. */
-export type BrokerSecretKind = 'twilio_token' | 'calendar_api_key';
-
-/**
- * Associated data of a secret sealed for the broker: the kind and the account,
- * so a sealed value copied into another field or another account's command
- * does not open.
- */
-export function brokerSecretAad(kind: BrokerSecretKind, accountId: string): string {
-  return `broker:${kind}:${accountId}`;
-}
 
 /** `numbers.import.v2` (see ImportNumberBody); the token and calendar key sealed by the gateway. */
 export class ImportNumberCommand extends NumberSettingsCommand {
