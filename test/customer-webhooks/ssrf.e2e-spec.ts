@@ -72,7 +72,9 @@ describe('customer webhooks refuse internal addresses (SSRF)', () => {
     await expectRefused(v4.url('/literal'));
     const d = await expectRefused(`http://localhost:${v4.port}/by-name`);
     expect(d.last_error).toBe('the URL resolves to a private or reserved address');
-    expect(fs.readFileSync(stack.logFile, 'utf8')).toMatch(/address 127\.0\.0\.1 is not allowed \(loopback\)/);
+    expect(fs.readFileSync(stack.logFile, 'utf8')).toMatch(
+      /address 127\.0\.0\.1 is not allowed \(loopback\)/,
+    );
     expect(v4.received).toEqual([]);
   });
 

@@ -68,7 +68,12 @@ describe('credentials:reencrypt', () => {
         )
       )[0];
     const sealedNow = async () => [...Object.values(await numberRow()), ...Object.values(await secretRow())];
-    expect((await sealedNow()).map((v) => SecretBox.keyIdOf(v as string))).toEqual(['old', 'old', 'old', 'old']);
+    expect((await sealedNow()).map((v) => SecretBox.keyIdOf(v as string))).toEqual([
+      'old',
+      'old',
+      'old',
+      'old',
+    ]);
 
     // Without the old key nothing opens: reported per row and column, exit 1, no value printed.
     const missing = await reencrypt(NEW);

@@ -121,8 +121,14 @@ describe('numbers: secrets never on the broker', () => {
     expect(webhookSecret.body.secret).toMatch(/^whsec_/);
     const own = await brokerFor(stack);
     try {
-      const reply = await own.client.request(CustomerWebhooksCommands.secretGet, { account_id: acme.account_id });
-      expect(Object.keys(reply).sort()).toEqual(['created_at', 'previous_secret_expires_at', 'secret_sealed']);
+      const reply = await own.client.request(CustomerWebhooksCommands.secretGet, {
+        account_id: acme.account_id,
+      });
+      expect(Object.keys(reply).sort()).toEqual([
+        'created_at',
+        'previous_secret_expires_at',
+        'secret_sealed',
+      ]);
       expect(JSON.stringify(reply)).not.toContain(webhookSecret.body.secret);
     } finally {
       await own.close();

@@ -57,7 +57,10 @@ export class PhoneNumbersController {
   ): SealedCalendarInput | null | undefined {
     if (!calendar) return calendar;
     const { api_key, ...rest } = calendar;
-    return { ...rest, api_key_sealed: this.box.encrypt(api_key, brokerSecretAad('calendar_api_key', accountId)) };
+    return {
+      ...rest,
+      api_key_sealed: this.box.encrypt(api_key, brokerSecretAad('calendar_api_key', accountId)),
+    };
   }
 
   @Post()

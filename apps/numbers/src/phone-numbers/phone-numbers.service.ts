@@ -63,7 +63,9 @@ export class PhoneNumbersService {
     try {
       return this.box.decrypt(sealed, brokerSecretAad(kind, accountId));
     } catch {
-      this.logger.warn(`a sealed ${kind} for ${accountId} did not open (key id ${SecretBox.keyIdOf(sealed)})`);
+      this.logger.warn(
+        `a sealed ${kind} for ${accountId} did not open (key id ${SecretBox.keyIdOf(sealed)})`,
+      );
       throw new AppError('validation_failed', `${kind} could not be read; send the request again`);
     }
   }

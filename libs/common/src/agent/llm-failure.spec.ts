@@ -7,6 +7,8 @@ describe('llmFailureText', () => {
     expect(llmFailureText(provider)).toBe('The language model failed (HTTP 500)');
     const socket = new Error('connect ECONNREFUSED 10.0.0.7:443');
     expect(llmFailureText(socket)).toBe('The language model could not be reached or failed');
-    expect(llmFailureText(new LlmError('fetch failed: 10.0.0.7', undefined, false))).not.toContain('10.0.0.7');
+    expect(llmFailureText(new LlmError('fetch failed: 10.0.0.7', undefined, false))).not.toContain(
+      '10.0.0.7',
+    );
   });
 });

@@ -76,9 +76,9 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: key, ALLOW_LOOPBACK_WEBHOOKS: 'true' }),
     ).toThrow(/ALLOW_LOOPBACK_WEBHOOKS/);
-    expect(() => loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: key, CLOCK_OFFSET_MS: '3600000' })).toThrow(
-      /CLOCK_OFFSET_MS is for tests only/,
-    );
+    expect(() =>
+      loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: key, CLOCK_OFFSET_MS: '3600000' }),
+    ).toThrow(/CLOCK_OFFSET_MS is for tests only/);
     expect(loadConfig({ CLOCK_OFFSET_MS: '-3600000' }).clockOffsetMs).toBe(-3_600_000);
   });
 

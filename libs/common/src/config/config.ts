@@ -137,10 +137,12 @@ function productionRefusals(r: EnvReader, env: Env, cfg: Config): void {
   if (!env.PUBLIC_WEBHOOK_BASE_URL) {
     r.problem('PUBLIC_WEBHOOK_BASE_URL is required in production (the default is http://localhost)');
   } else if (cfg.publicWebhookBaseUrl && !cfg.publicWebhookBaseUrl.startsWith('https://')) {
-    r.problem('PUBLIC_WEBHOOK_BASE_URL must be https:// in production (Twilio sends call and SMS data to it)');
+    r.problem(
+      'PUBLIC_WEBHOOK_BASE_URL must be https:// in production (Twilio sends call and SMS data to it)',
+    );
   }
   if (cfg.publicVoiceBaseUrl.startsWith('ws://')) {
-    r.problem('PUBLIC_VOICE_BASE_URL must be wss:// in production (callers\' speech travels over it)');
+    r.problem("PUBLIC_VOICE_BASE_URL must be wss:// in production (callers' speech travels over it)");
   }
 }
 

@@ -404,7 +404,6 @@ export class ListNumbersQuery extends PageQuery {
   agent_id?: string;
 }
 
-
 /** A number as the client wrote it in the path; the service checks its format. */
 export class NumberRef extends AccountScoped {
   @IsString()
@@ -463,7 +462,6 @@ class NumberSettingsCommand {
   @IsString()
   post_call_sms_template?: string | null;
 }
-
 
 /** `numbers.import.v2` (see ImportNumberBody); the token and calendar key sealed by the gateway. */
 export class ImportNumberCommand extends NumberSettingsCommand {

@@ -6,9 +6,9 @@ describe('failed-query logging', () => {
     expect(withoutValues('invalid input syntax for type integer: "+447700900123"')).toBe(
       'invalid input syntax for type integer: "(withheld)"',
     );
-    expect(withoutValues('duplicate key value violates unique constraint "phone_numbers_phone_number_key"')).toBe(
-      'duplicate key value violates unique constraint "phone_numbers_phone_number_key"',
-    );
+    expect(
+      withoutValues('duplicate key value violates unique constraint "phone_numbers_phone_number_key"'),
+    ).toBe('duplicate key value violates unique constraint "phone_numbers_phone_number_key"');
     expect(withoutValues('relation "numbers.x" does not exist')).toBe('relation "numbers.x" does not exist');
   });
 

@@ -43,7 +43,8 @@ export class ListenedClient extends Client {
  * the driver's `detail` (`Key (phone_number)=(+44...)`). This one prints the
  * SQL, the Postgres error code and message only. Other log kinds are off.
  */
-const NAMED = /^(?:constraint|relation|column|table|index|schema|function|sequence|type|database|role|extension)$/i;
+const NAMED =
+  /^(?:constraint|relation|column|table|index|schema|function|sequence|type|database|role|extension)$/i;
 
 /**
  * Postgres quotes offending values in some messages (`value "+44..." is out of

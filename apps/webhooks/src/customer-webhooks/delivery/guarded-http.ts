@@ -33,7 +33,7 @@ export const ADDRESS_NOT_ALLOWED_TEXT = 'the URL resolves to a private or reserv
 
 /** Our wording of a failed connection, by its error code; the raw message goes to the log only. */
 export function connectionErrorText(code: string | undefined): string {
-  switch (code) {
+  switch (code ?? '') {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ECONNRESET':
@@ -48,7 +48,7 @@ export function connectionErrorText(code: string | undefined): string {
     case 'ETIMEDOUT':
       return 'connection timed out';
     default:
-      if (code && (/^ERR_TLS_|^ERR_SSL_|CERT|SELF_SIGNED|UNABLE_TO_/.test(code) || code.startsWith('EPROTO'))) {
+      if (code && /^ERR_TLS_|^ERR_SSL_|^EPROTO|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) {
         return 'TLS handshake failed';
       }
       return 'connection failed';

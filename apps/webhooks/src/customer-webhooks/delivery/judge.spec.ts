@@ -47,7 +47,13 @@ describe('judging an attempt', () => {
     });
     expect(
       judge(
-        { kind: 'refused', reason: 'address_not_allowed', error: 'no', detail: 'address 10.0.0.1', durationMs: 0 },
+        {
+          kind: 'refused',
+          reason: 'address_not_allowed',
+          error: 'no',
+          detail: 'address 10.0.0.1',
+          durationMs: 0,
+        },
         1,
         cfg,
         mid,
