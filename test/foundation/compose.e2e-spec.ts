@@ -45,6 +45,12 @@ describe('docker-compose.yml stays in step with npm start', () => {
       for (const port of published(name)) expect(String(port)).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
     }
     expect(published('rabbitmq')).toContain('127.0.0.1:15672:15672');
+    // ... and not with guest/guest: the account comes from the environment, for the UI and the services alike.
+    expect(compose.services.rabbitmq.environment).toEqual({
+      RABBITMQ_DEFAULT_USER: '${RABBITMQ_USER:-nixflex}',
+      RABBITMQ_DEFAULT_PASS: expect.stringMatching(/^\$\{RABBITMQ_PASSWORD:\?/),
+    });
+    expect(compose['x-service-env'].RABBITMQ_URL).not.toContain('guest');
     // The entry points of the system (API, Twilio's webhooks, Twilio's voice WebSockets) are the only ports open beyond this host.
     const open = Object.values<any>(compose.services)
       .flatMap((s) => (s.ports ?? []) as string[])
@@ -77,6 +83,8 @@ describe('docker-compose.yml stays in step with npm start', () => {
       // No compose plugin here (our machines have none): the YAML checks above still ran.
       return;
     }
-    execFileSync('docker', ['compose', '-f', path.join(ROOT, 'docker-compose.yml'), 'config', '-q']);
+    execFileSync('docker', ['compose', '-f', path.join(ROOT, 'docker-compose.yml'), 'config', '-q'], {
+      env: { ...process.env, RABBITMQ_PASSWORD: 'compose-config-check' },
+    });
   });
 });

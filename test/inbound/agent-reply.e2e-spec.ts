@@ -105,7 +105,8 @@ describe('Inbound SMS answered by the agent', () => {
       const res = await inbound(stack, from, s.from_number, 'Will this fail?');
       const stored = await waitForInbound(stack, s, res.message_sid, (b) => b.error_code !== null);
       expect(stored.error_code).toBe('llm_failed');
-      expect(stored.error_message).toContain('500');
+      // Our wording and the status; the provider's error text stays in the service log.
+      expect(stored.error_message).toBe('The language model failed (HTTP 500)');
       const out = await s.account.api.get(`/v1/sms?to=${encodeURIComponent(from)}`);
       expect(out.body.data).toHaveLength(0);
     } finally {

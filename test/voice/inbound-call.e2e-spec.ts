@@ -367,6 +367,8 @@ describe('Inbound calls land on the agent', () => {
       expect(JSON.parse(report.relay.handoff_data)).toEqual({ reason: 'llm_failed' });
       const call = await callRecord(stack, report.call_sid, (c) => c.ended_at !== null);
       expect(call).toMatchObject({ status: 'completed', end_reason: 'llm_failed', error_code: code });
+      // Our wording for the tenant; the provider's error text is in the voice service's log only.
+      if (code === 'llm_failed') expect(call.error_message).toBe('The language model failed (HTTP 500)');
     }
     expect(slow.relay.turns[1].first_token_ms).toBeGreaterThanOrEqual(900);
 

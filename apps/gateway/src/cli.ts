@@ -5,6 +5,7 @@
  *   npm run cli -- keys:revoke key_...
  *   npm run cli -- account:settings --account acct_... [--allowed-destination-countries GB,IE]
  *     [--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]
+ *   npm run cli -- credentials:reencrypt
  * Prints one line of JSON. The secret is shown here once and never stored.
  */
 import 'reflect-metadata';
@@ -13,10 +14,12 @@ import { validateSync } from 'class-validator';
 import {
   BrokerClient,
   Outbox,
+  SecretBox,
   UpdateAccountSettingsBody,
   configOrExit,
   createDataSource,
   migrate,
+  reencryptSecrets,
 } from '@nixflex/common';
 import { AccountSettings } from './account-settings/account-settings.entity';
 import { AccountSettingsRepository } from './account-settings/account-settings.repository';
@@ -33,6 +36,17 @@ function flag(args: string[], name: string): string | undefined {
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
   const cfg = configOrExit();
+  if (command === 'credentials:reencrypt') {
+    // The sealed secrets live in the numbers and webhooks schemas (SEALED_COLUMNS,
+    // libs/common/src/crypto/reencrypt.ts). This operator command is the one
+    // exception to "a service writes only its own schema": it runs once per key
+    // rotation, from any image, with the same DATABASE_URL, and only swaps a
+    // sealed value for the same secret sealed with the first key (compare and
+    // set, so a concurrent change by the owner wins). No gateway table is used.
+    const report = await reencryptSecrets(cfg.databaseUrl, new SecretBox(cfg.credentialsEncryptionKeys));
+    out(report);
+    return report.failed > 0 ? 1 : 0;
+  }
   await migrate('gateway', cfg.databaseUrl);
   const ds = await createDataSource({
     service: 'gateway',
@@ -80,7 +94,7 @@ async function main(): Promise<number> {
         throw new Error(
           'usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID | ' +
             'account:settings --account ID [--allowed-destination-countries GB,IE] ' +
-            '[--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]',
+            '[--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false] | credentials:reencrypt',
         );
     }
   } finally {

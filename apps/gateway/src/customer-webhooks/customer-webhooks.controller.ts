@@ -8,7 +8,11 @@ import {
   WebhookDeliveryDetailDto,
   WebhookDeliveryDto,
   WebhookDeliveryPage,
+  SealedWebhookSecret,
+  SecretBox,
   WebhookSecretDto,
+  brokerSecretAad,
+  config,
 } from '@nixflex/common';
 import type { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal } from '../auth/auth.guard';
@@ -20,14 +24,25 @@ import { ApiErrors } from '../openapi/errors';
 @ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/webhook-secret')
 export class WebhookSecretController {
+  private readonly box = new SecretBox(config().credentialsEncryptionKeys);
+
   constructor(private readonly broker: BrokerClient) {}
+
+  /** The webhooks service seals the secret for the broker; it is opened only for this HTTP answer. */
+  private open(accountId: string, sealed: SealedWebhookSecret): WebhookSecretDto {
+    const { secret_sealed, ...rest } = sealed;
+    return { ...rest, secret: this.box.decrypt(secret_sealed, brokerSecretAad('webhook_secret', accountId)) };
+  }
 
   @Get()
   @ApiOperation({ summary: 'The secret that signs the webhooks sent to you (Standard Webhooks)' })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiErrors([])
-  get(@CurrentPrincipal() p: Principal): Promise<WebhookSecretDto> {
-    return this.broker.request(CustomerWebhooksCommands.secretGet, { account_id: p.accountId });
+  async get(@CurrentPrincipal() p: Principal): Promise<WebhookSecretDto> {
+    return this.open(
+      p.accountId,
+      await this.broker.request(CustomerWebhooksCommands.secretGet, { account_id: p.accountId }),
+    );
   }
 
   @Post('rotate')
@@ -38,8 +53,11 @@ export class WebhookSecretController {
   })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiErrors([])
-  rotate(@CurrentPrincipal() p: Principal): Promise<WebhookSecretDto> {
-    return this.broker.request(CustomerWebhooksCommands.secretRotate, { account_id: p.accountId });
+  async rotate(@CurrentPrincipal() p: Principal): Promise<WebhookSecretDto> {
+    return this.open(
+      p.accountId,
+      await this.broker.request(CustomerWebhooksCommands.secretRotate, { account_id: p.accountId }),
+    );
   }
 }
 

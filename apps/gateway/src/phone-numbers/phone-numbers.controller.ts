@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import {
   BrokerClient,
+  CalendarInput,
   DeleteNumberQuery,
   DeleteNumberResult,
   ImportNumberBody,
@@ -17,7 +18,11 @@ import {
   Page,
   PhoneNumberDto,
   PhoneNumberPage,
+  SealedCalendarInput,
+  SecretBox,
   UpdateNumberBody,
+  brokerSecretAad,
+  config,
 } from '@nixflex/common';
 import type { Principal } from '../auth/api-keys.service';
 import { CurrentPrincipal } from '../auth/auth.guard';
@@ -41,7 +46,22 @@ const PHONE_NUMBER = ApiParam({
 @ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/phone-numbers')
 export class PhoneNumbersController {
+  /** Seals the Twilio token and the Cal.com key before they go on the broker (see docs/operations.md "Secrets"). */
+  private readonly box = new SecretBox(config().credentialsEncryptionKeys);
+
   constructor(private readonly broker: BrokerClient) {}
+
+  private sealCalendar(
+    calendar: CalendarInput | null | undefined,
+    accountId: string,
+  ): SealedCalendarInput | null | undefined {
+    if (!calendar) return calendar;
+    const { api_key, ...rest } = calendar;
+    return {
+      ...rest,
+      api_key_sealed: this.box.encrypt(api_key, brokerSecretAad('calendar_api_key', accountId)),
+    };
+  }
 
   @Post()
   @HttpCode(201)
@@ -68,9 +88,16 @@ export class PhoneNumbersController {
     { body: true },
   )
   import(@CurrentPrincipal() p: Principal, @Body() body: ImportNumberBody): Promise<PhoneNumberDto> {
+    const { twilio_token, calendar, ...rest } = body;
     return this.broker.request(
       NumbersCommands.numbersImport,
-      { ...body, account_id: p.accountId, api_key_id: p.keyId },
+      {
+        ...rest,
+        calendar: this.sealCalendar(calendar, p.accountId),
+        twilio_token_sealed: this.box.encrypt(twilio_token, brokerSecretAad('twilio_token', p.accountId)),
+        account_id: p.accountId,
+        api_key_id: p.keyId,
+      },
       { timeoutMs: TWILIO_BOUND_TIMEOUT_MS },
     );
   }
@@ -104,8 +131,10 @@ export class PhoneNumbersController {
     @Param('phoneNumber') phone: string,
     @Body() body: UpdateNumberBody,
   ): Promise<PhoneNumberDto> {
+    const { calendar, ...rest } = body;
     return this.broker.request(NumbersCommands.numbersUpdate, {
-      ...body,
+      ...rest,
+      ...(calendar !== undefined ? { calendar: this.sealCalendar(calendar, p.accountId) } : {}),
       account_id: p.accountId,
       phone_number: phone,
     });

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppError, BrokerClient, ResolvedNumber } from '@nixflex/common';
-import { AgentReplyGenerator, AgentReplyRequest, AgentTurn } from '@nixflex/common/agent';
+import { AgentReplyGenerator, AgentReplyRequest, AgentTurn, llmFailureText } from '@nixflex/common/agent';
 import { calendarTools } from '@nixflex/common/calendar-tools';
 import { CallerHistoryClient } from '@nixflex/common/history';
 import { SmsSendService } from '../sms/accept/send.service';
@@ -80,10 +80,11 @@ export class InboundReplyService implements OnModuleInit {
       try {
         text = await this.agentText(owed);
       } catch (err) {
-        // An LlmError reads `LLM error 500: ...`; a failed history read is reported the same way.
-        const reason = (err instanceof Error ? err.message : String(err)).slice(0, REASON_MAX);
-        this.logger.warn(`LLM reply for ${owed.inboundId} failed: ${reason}`);
-        return fail('failed', 'llm_failed', reason);
+        // The provider's text (`LLM error 500: ...`) or a raw socket error goes to the log only;
+        // the inbound message (tenant-visible) gets our wording with the HTTP status.
+        const detail = (err instanceof Error ? err.message : String(err)).slice(0, REASON_MAX);
+        this.logger.warn(`LLM reply for ${owed.inboundId} failed: ${detail}`);
+        return fail('failed', 'llm_failed', llmFailureText(err));
       }
       if (!text) return fail('failed', 'llm_failed', 'The LLM returned an empty reply');
     }

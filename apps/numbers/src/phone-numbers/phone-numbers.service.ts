@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   AppError,
+  BrokerSecretKind,
   DEFAULT_CALENDAR_TIME_ZONE,
   DeleteNumberCommand,
   DeleteNumberResult,
@@ -14,6 +15,7 @@ import {
   PhoneNumberDto,
   SecretBox,
   UpdateNumberCommand,
+  brokerSecretAad,
   config,
   isTwilioAccountSid,
   newId,
@@ -54,6 +56,21 @@ export class PhoneNumbersService {
   ) {}
 
   /**
+   * Opens a secret the gateway sealed for the broker. A value that does not
+   * open (wrong key, another account's, tampered) is refused without echoing it.
+   */
+  private openFromBroker(kind: BrokerSecretKind, sealed: string, accountId: string): string {
+    try {
+      return this.box.decrypt(sealed, brokerSecretAad(kind, accountId));
+    } catch {
+      this.logger.warn(
+        `a sealed ${kind} for ${accountId} did not open (key id ${SecretBox.keyIdOf(sealed)})`,
+      );
+      throw new AppError('validation_failed', `${kind} could not be read; send the request again`);
+    }
+  }
+
+  /**
    * The spec's five steps, in its order, each failure with its own code:
    * 1 formats, 2 the number in the caller's Twilio account, 3 the agent,
    * then the row is claimed (409 for a duplicate, before Twilio is touched),
@@ -74,7 +91,11 @@ export class PhoneNumbersService {
     const customPrompt = normalizeCustomPrompt(cmd.custom_prompt) ?? null;
     const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting) ?? null;
     const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template) ?? null;
-    const creds: TwilioCredentials = { accountSid: cmd.twilio_sid, authToken: cmd.twilio_token };
+    const twilioToken = this.openFromBroker('twilio_token', cmd.twilio_token_sealed, cmd.account_id);
+    const calendarKey = cmd.calendar
+      ? this.openFromBroker('calendar_api_key', cmd.calendar.api_key_sealed, cmd.account_id)
+      : null;
+    const creds: TwilioCredentials = { accountSid: cmd.twilio_sid, authToken: twilioToken };
 
     // 2. The number exists in that Twilio account (strict equality after Twilio's partial match).
     const found = await this.twilio.find(creds, phone);
@@ -95,7 +116,7 @@ export class PhoneNumbersService {
       agentId: cmd.agent_id,
       twilioAccountSid: cmd.twilio_sid,
       twilioNumberSid: found.sid,
-      twilioAuthTokenSealed: this.box.encrypt(cmd.twilio_token, phone),
+      twilioAuthTokenSealed: this.box.encrypt(twilioToken, phone),
       customPrompt,
       voice: cmd.voice || null,
       webhookUrl: cmd.webhook_url || null,
@@ -103,7 +124,7 @@ export class PhoneNumbersService {
       postCallSmsTemplate,
       smsRatePerSecond: cmd.sms_rate_per_second ?? null,
       calendarEventTypeId: cmd.calendar ? cmd.calendar.event_type_id : null,
-      calendarApiKeySealed: cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null,
+      calendarApiKeySealed: calendarKey !== null ? this.box.encrypt(calendarKey, phone) : null,
       calendarTimeZone: cmd.calendar?.time_zone ?? DEFAULT_CALENDAR_TIME_ZONE,
       previousWebhooks: found.webhooks,
     });
@@ -175,6 +196,9 @@ export class PhoneNumbersService {
     const customPrompt = normalizeCustomPrompt(cmd.custom_prompt);
     const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting);
     const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template);
+    const calendarKey = cmd.calendar
+      ? this.openFromBroker('calendar_api_key', cmd.calendar.api_key_sealed, cmd.account_id)
+      : null;
     const row = await this.repo.transaction(async (m) => {
       const n = await this.mustFind(phone, cmd.account_id, m, true);
       if (customPrompt !== undefined) n.customPrompt = customPrompt;
@@ -185,7 +209,7 @@ export class PhoneNumbersService {
       if (cmd.sms_rate_per_second !== undefined) n.smsRatePerSecond = cmd.sms_rate_per_second;
       if (cmd.calendar !== undefined) {
         n.calendarEventTypeId = cmd.calendar ? cmd.calendar.event_type_id : null;
-        n.calendarApiKeySealed = cmd.calendar ? this.box.encrypt(cmd.calendar.api_key, phone) : null;
+        n.calendarApiKeySealed = calendarKey !== null ? this.box.encrypt(calendarKey, phone) : null;
         n.calendarTimeZone = cmd.calendar?.time_zone ?? DEFAULT_CALENDAR_TIME_ZONE;
       }
       const saved = await this.repo.save(m, n);

@@ -10,6 +10,10 @@ import {
   WebhookDeliveryDto,
   WebhookSecretDto,
   RpcErrorFilter,
+  SealedWebhookSecret,
+  SecretBox,
+  brokerSecretAad,
+  config,
   createValidationPipe,
 } from '@nixflex/common';
 import { DeliveryLogService } from './log/delivery-log.service';
@@ -27,19 +31,27 @@ import { SecretsService } from './secrets/secrets.service';
 @UseFilters(new RpcErrorFilter())
 @Controller()
 export class CustomerWebhooksHandler {
+  private readonly box = new SecretBox(config().credentialsEncryptionKeys);
+
   constructor(
     private readonly secrets: SecretsService,
     private readonly log: DeliveryLogService,
   ) {}
 
   @MessagePattern(CustomerWebhooksCommands.secretGet)
-  getSecret(@Payload() cmd: WebhookAccountRef): Promise<WebhookSecretDto> {
-    return this.secrets.get(cmd.account_id);
+  async getSecret(@Payload() cmd: WebhookAccountRef): Promise<SealedWebhookSecret> {
+    return this.sealForBroker(cmd.account_id, await this.secrets.get(cmd.account_id));
   }
 
   @MessagePattern(CustomerWebhooksCommands.secretRotate)
-  rotateSecret(@Payload() cmd: WebhookAccountRef): Promise<WebhookSecretDto> {
-    return this.secrets.rotate(cmd.account_id);
+  async rotateSecret(@Payload() cmd: WebhookAccountRef): Promise<SealedWebhookSecret> {
+    return this.sealForBroker(cmd.account_id, await this.secrets.rotate(cmd.account_id));
+  }
+
+  /** The reply crosses the broker: the secret goes sealed, the gateway opens it (docs/operations.md "Secrets"). */
+  private sealForBroker(accountId: string, dto: WebhookSecretDto): SealedWebhookSecret {
+    const { secret, ...rest } = dto;
+    return { ...rest, secret_sealed: this.box.encrypt(secret, brokerSecretAad('webhook_secret', accountId)) };
   }
 
   @MessagePattern(CustomerWebhooksCommands.deliveriesList)

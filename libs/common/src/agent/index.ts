@@ -8,3 +8,4 @@ export * from './greeting';
 export * from './post-call-template';
 export * from './tools';
 export * from './action-tags';
+export * from './llm-failure';

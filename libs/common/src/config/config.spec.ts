@@ -62,25 +62,68 @@ describe('loadConfig', () => {
   });
 
   it('requires a real encryption key in production and refuses loopback webhooks there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CREDENTIALS_ENCRYPTION_KEY is required/);
-    expect(() =>
-      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: DEV_ENCRYPTION_KEY }),
-    ).toThrow(/must not be the development key/);
     const key = `prod1:${Buffer.alloc(32, 7).toString('base64')}`;
-    expect(
-      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: key }).allowLoopbackWebhooks,
-    ).toBe(false);
+    const prod = {
+      NODE_ENV: 'production',
+      RABBITMQ_URL: 'amqps://nixflex:s3cret@mq.internal:5671',
+      PUBLIC_WEBHOOK_BASE_URL: 'https://hooks.example.com',
+    };
+    expect(() => loadConfig(prod)).toThrow(/CREDENTIALS_ENCRYPTION_KEY is required/);
+    expect(() => loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: DEV_ENCRYPTION_KEY })).toThrow(
+      /must not be the development key/,
+    );
+    expect(loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: key }).allowLoopbackWebhooks).toBe(false);
     expect(() =>
-      loadConfig({
-        NODE_ENV: 'production',
-        CREDENTIALS_ENCRYPTION_KEY: key,
-        ALLOW_LOOPBACK_WEBHOOKS: 'true',
-      }),
+      loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: key, ALLOW_LOOPBACK_WEBHOOKS: 'true' }),
     ).toThrow(/ALLOW_LOOPBACK_WEBHOOKS/);
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', CREDENTIALS_ENCRYPTION_KEY: key, CLOCK_OFFSET_MS: '3600000' }),
+      loadConfig({ ...prod, CREDENTIALS_ENCRYPTION_KEY: key, CLOCK_OFFSET_MS: '3600000' }),
     ).toThrow(/CLOCK_OFFSET_MS is for tests only/);
     expect(loadConfig({ CLOCK_OFFSET_MS: '-3600000' }).clockOffsetMs).toBe(-3_600_000);
+  });
+
+  it('refuses in production, all at once and each named: guest, plain-HTTP public URLs, the development key', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig({ NODE_ENV: 'production', ...env });
+        return [];
+      } catch (err) {
+        return (err as Error).message
+          .split('\n')
+          .slice(1)
+          .map((l) => l.replace(/^\s*- /, ''));
+      }
+    };
+    const dev = `${DEV_ENCRYPTION_KEY},other:${Buffer.alloc(32, 3).toString('base64')}`;
+    expect(
+      problems({
+        RABBITMQ_URL: 'amqp://guest:guest@mq.internal:5672',
+        PUBLIC_WEBHOOK_BASE_URL: 'http://hooks.example.com',
+        CREDENTIALS_ENCRYPTION_KEY: dev,
+      }),
+    ).toEqual([
+      'CREDENTIALS_ENCRYPTION_KEY must not be the development key in production',
+      "RABBITMQ_URL must not use RabbitMQ's guest account in production",
+      'PUBLIC_WEBHOOK_BASE_URL must be https:// in production (Twilio sends call and SMS data to it)',
+      "PUBLIC_VOICE_BASE_URL must be wss:// in production (callers' speech travels over it)",
+    ]);
+    // Nothing set: the defaults (guest, http://localhost) are refused by name.
+    expect(problems({ CREDENTIALS_ENCRYPTION_KEY: `k:${Buffer.alloc(32, 4).toString('base64')}` })).toEqual([
+      'RABBITMQ_URL is required in production (the default uses the guest account)',
+      'PUBLIC_WEBHOOK_BASE_URL is required in production (the default is http://localhost)',
+      "PUBLIC_VOICE_BASE_URL must be wss:// in production (callers' speech travels over it)",
+    ]);
+    const good = {
+      RABBITMQ_URL: 'amqp://nixflex:s3cret@mq.internal:5672',
+      PUBLIC_WEBHOOK_BASE_URL: 'https://hooks.example.com',
+      CREDENTIALS_ENCRYPTION_KEY: `k:${Buffer.alloc(32, 4).toString('base64')}`,
+    };
+    expect(problems(good)).toEqual([]);
+    expect(problems({ ...good, PUBLIC_VOICE_BASE_URL: 'ws://voice.example.com' })).toEqual([
+      "PUBLIC_VOICE_BASE_URL must be wss:// in production (callers' speech travels over it)",
+    ]);
+    // Development and test keep their defaults.
+    expect(() => loadConfig({ NODE_ENV: 'development' })).not.toThrow();
   });
 
   it('accepts several keys for rotation, the first one encrypting', () => {

@@ -115,6 +115,37 @@ function publicVoiceBaseUrl(r: EnvReader, cfg: Pick<Config, 'publicWebhookBaseUr
   return `${scheme}://${base.hostname}:${cfg.voicePort}`;
 }
 
+/**
+ * What production refuses, each named, all reported at once with the other
+ * problems: RabbitMQ's guest account (or no RABBITMQ_URL at all: the default
+ * is guest), a public URL Twilio would call over plain HTTP (or the localhost
+ * default), and the development encryption key anywhere in the key list.
+ */
+function productionRefusals(r: EnvReader, env: Env, cfg: Config): void {
+  if (!env.RABBITMQ_URL) {
+    r.problem('RABBITMQ_URL is required in production (the default uses the guest account)');
+  } else {
+    try {
+      const u = new URL(cfg.rabbitmqUrl);
+      if (decodeURIComponent(u.username) === 'guest' || (u.username === '' && u.password === '')) {
+        r.problem("RABBITMQ_URL must not use RabbitMQ's guest account in production");
+      }
+    } catch {
+      // already reported as not a valid URL
+    }
+  }
+  if (!env.PUBLIC_WEBHOOK_BASE_URL) {
+    r.problem('PUBLIC_WEBHOOK_BASE_URL is required in production (the default is http://localhost)');
+  } else if (cfg.publicWebhookBaseUrl && !cfg.publicWebhookBaseUrl.startsWith('https://')) {
+    r.problem(
+      'PUBLIC_WEBHOOK_BASE_URL must be https:// in production (Twilio sends call and SMS data to it)',
+    );
+  }
+  if (cfg.publicVoiceBaseUrl.startsWith('ws://')) {
+    r.problem("PUBLIC_VOICE_BASE_URL must be wss:// in production (callers' speech travels over it)");
+  }
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const r = new EnvReader(env);
   const nodeEnv = r.oneOf('NODE_ENV', 'development', ['development', 'test', 'production'] as const);
@@ -187,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && config.clockOffsetMs !== 0) {
     r.problem('CLOCK_OFFSET_MS is for tests only and must not be set in production');
   }
+  if (production) productionRefusals(r, env, config);
   return r.done(config);
 }
 

@@ -157,6 +157,18 @@ export class WebhookSecretDto {
   previous_secret_expires_at: string | null;
 }
 
+/**
+ * The broker form of WebhookSecretDto (the reply of `secret.get.v2` and
+ * `secret.rotate.v2`): the webhooks service seals the secret
+ * (`brokerSecretAad('webhook_secret', account_id)`) and the gateway opens it
+ * for the HTTP answer, so the plaintext is never in a RabbitMQ message.
+ */
+export interface SealedWebhookSecret {
+  secret_sealed: string;
+  created_at: string;
+  previous_secret_expires_at: string | null;
+}
+
 export class WebhookAttemptDto {
   @ApiProperty({ type: 'integer', minimum: 1 })
   attempt: number;
@@ -242,15 +254,15 @@ export interface CustomerEventsEventMap {
 }
 
 export const CustomerWebhooksCommands = {
-  secretGet: 'customer-webhooks.secret.get.v1',
-  secretRotate: 'customer-webhooks.secret.rotate.v1',
+  secretGet: 'customer-webhooks.secret.get.v2',
+  secretRotate: 'customer-webhooks.secret.rotate.v2',
   deliveriesList: 'customer-webhooks.deliveries.list.v1',
   deliveriesGet: 'customer-webhooks.deliveries.get.v1',
 } as const;
 
 export interface CustomerWebhooksCommandMap {
-  'customer-webhooks.secret.get.v1': { request: WebhookAccountRef; response: WebhookSecretDto };
-  'customer-webhooks.secret.rotate.v1': { request: WebhookAccountRef; response: WebhookSecretDto };
+  'customer-webhooks.secret.get.v2': { request: WebhookAccountRef; response: SealedWebhookSecret };
+  'customer-webhooks.secret.rotate.v2': { request: WebhookAccountRef; response: SealedWebhookSecret };
   'customer-webhooks.deliveries.list.v1': {
     request: ListWebhookDeliveriesCommand;
     response: Page<WebhookDeliveryDto>;

@@ -20,6 +20,8 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { isTimeZone } from '../calcom/time';
+export { brokerSecretAad } from '../crypto/broker-secret';
+export type { BrokerSecretKind } from '../crypto/broker-secret';
 import { IsAccountId } from './account-id';
 import type { Page } from './pagination';
 import { PageOf, PageQuery } from './pagination';
@@ -428,7 +430,88 @@ export class ListNumbersQuery extends PageQuery {
   agent_id?: string;
 }
 
-export class ImportNumberCommand extends ImportNumberBody {
+/** A number as the client wrote it in the path; the service checks its format. */
+export class NumberRef extends AccountScoped {
+  @IsString()
+  @MaxLength(64)
+  phone_number: string;
+}
+
+/**
+ * The broker form of a number's settings. The gateway seals the Twilio auth
+ * token and the Cal.com key (SecretBox, the shared CREDENTIALS_ENCRYPTION_KEY,
+ * associated data from `brokerSecretAad`) before they go on the broker, so a
+ * command, a redelivery or a dead letter never holds them in plaintext; the
+ * numbers service opens them. There is no plaintext field to fill by mistake.
+ */
+export class SealedCalendarInput {
+  /** SecretBox of the Cal.com API key; associated data `brokerSecretAad('calendar_api_key', account_id)`. */
+  @IsString()
+  @Length(1, 2000)
+  api_key_sealed: string;
+
+  @IsString()
+  @Matches(/^[0-9A-Za-z_-]{1,64}$/)
+  event_type_id: string;
+
+  @IsOptional()
+  @IsString()
+  time_zone?: string;
+}
+
+/** What a command may carry of UpdateNumberBody, with the calendar key sealed. */
+class NumberSettingsCommand {
+  @IsOptional()
+  @IsString()
+  custom_prompt?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  voice?: string | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  webhook_url?: string | null;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SealedCalendarInput)
+  calendar?: SealedCalendarInput | null;
+
+  @IsOptional()
+  @IsString()
+  welcome_greeting?: string | null;
+
+  @IsOptional()
+  @IsString()
+  post_call_sms_template?: string | null;
+
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: SMS_RATE_MESSAGE })
+  @IsPositive({ message: SMS_RATE_MESSAGE })
+  @Max(SMS_RATE_PER_SECOND_MAX, { message: SMS_RATE_MESSAGE })
+  sms_rate_per_second?: number | null;
+}
+
+/** `numbers.import.v2` (see ImportNumberBody); the token and calendar key sealed by the gateway. */
+export class ImportNumberCommand extends NumberSettingsCommand {
+  @Allow()
+  phone_number: unknown;
+
+  @Allow()
+  twilio_sid: unknown;
+
+  /** SecretBox of the Twilio auth token; associated data `brokerSecretAad('twilio_token', account_id)`. */
+  @IsString()
+  @Length(1, 2000)
+  twilio_token_sealed: string;
+
+  @IsString()
+  @MaxLength(100)
+  agent_id: string;
+
   @IsAccountId()
   account_id: string;
 
@@ -437,14 +520,8 @@ export class ImportNumberCommand extends ImportNumberBody {
   api_key_id: string;
 }
 
-/** A number as the client wrote it in the path; the service checks its format. */
-export class NumberRef extends AccountScoped {
-  @IsString()
-  @MaxLength(64)
-  phone_number: string;
-}
-
-export class UpdateNumberCommand extends UpdateNumberBody {
+/** `numbers.update.v2` (see UpdateNumberBody); a new calendar key sealed by the gateway. */
+export class UpdateNumberCommand extends NumberSettingsCommand {
   @IsAccountId()
   account_id: string;
 
@@ -568,10 +645,10 @@ export const NumbersCommands = {
   agentsGet: 'agents.get.v1',
   agentsUpdate: 'agents.update.v1',
   agentsDelete: 'agents.delete.v1',
-  numbersImport: 'numbers.import.v1',
+  numbersImport: 'numbers.import.v2',
   numbersList: 'numbers.list.v1',
   numbersGet: 'numbers.get.v1',
-  numbersUpdate: 'numbers.update.v1',
+  numbersUpdate: 'numbers.update.v2',
   numbersDelete: 'numbers.delete.v1',
   /** Effective settings of a number (ResolvedNumber); `number_not_found` when not imported. */
   numbersResolve: 'numbers.resolve.v1',
@@ -583,10 +660,10 @@ export interface NumbersCommandMap {
   'agents.get.v1': { request: AgentRef; response: AgentDto };
   'agents.update.v1': { request: UpdateAgentCommand; response: AgentDto };
   'agents.delete.v1': { request: AgentRef; response: AgentDeletedDto };
-  'numbers.import.v1': { request: ImportNumberCommand; response: PhoneNumberDto };
+  'numbers.import.v2': { request: ImportNumberCommand; response: PhoneNumberDto };
   'numbers.list.v1': { request: ListNumbersCommand; response: Page<PhoneNumberDto> };
   'numbers.get.v1': { request: NumberRef; response: PhoneNumberDto };
-  'numbers.update.v1': { request: UpdateNumberCommand; response: PhoneNumberDto };
+  'numbers.update.v2': { request: UpdateNumberCommand; response: PhoneNumberDto };
   'numbers.delete.v1': { request: DeleteNumberCommand; response: DeleteNumberResult };
   'numbers.resolve.v1': { request: ResolveNumberCommand; response: ResolvedNumber };
 }

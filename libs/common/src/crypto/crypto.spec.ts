@@ -21,6 +21,15 @@ describe('SecretBox', () => {
     expect(() => box.decrypt(parts.join(':'), '+447446466847')).toThrow();
   });
 
+  it('writes a 16-byte tag and refuses a truncated one', () => {
+    const box = new SecretBox([key('k1', 1)]);
+    const parts = box.encrypt('secret-token', '+447700900001').split(':');
+    expect(Buffer.from(parts[3], 'base64url')).toHaveLength(16);
+    // GCM would verify a 4-byte prefix of the right tag unless the length is pinned.
+    parts[3] = Buffer.from(parts[3], 'base64url').subarray(0, 4).toString('base64url');
+    expect(() => box.decrypt(parts.join(':'), '+447700900001')).toThrow(/16 bytes/);
+  });
+
   it('decrypts with an older key after rotation and encrypts with the newest', () => {
     const old = new SecretBox([key('old', 1)]);
     const sealed = old.encrypt('s');

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { DataSource, EntitySchema, Logger as TypeOrmLogger, MixedList } from 'typeorm';
 import type { ServiceName } from '../broker/topology';
 import {
   EXIT_CONFIG,
@@ -37,6 +37,47 @@ export class ListenedClient extends Client {
   }
 }
 
+/**
+ * TypeORM's logger for failed queries, without their parameters: TypeORM's
+ * own prints every parameter (SMS bodies, phone numbers, sealed secrets) and
+ * the driver's `detail` (`Key (phone_number)=(+44...)`). This one prints the
+ * SQL, the Postgres error code and message only. Other log kinds are off.
+ */
+const NAMED =
+  /^(?:constraint|relation|column|table|index|schema|function|sequence|type|database|role|extension)$/i;
+
+/**
+ * Postgres quotes offending values in some messages (`value "+44..." is out of
+ * range`, `invalid input syntax for type integer: "..."`); those are withheld,
+ * quoted names after a keyword (`constraint "..."`, `relation "..."`) stay.
+ */
+export function withoutValues(message: string): string {
+  return message.replace(/(\w+)?(\s*:?\s*)"[^"]*"/g, (whole, word: string | undefined, gap: string) =>
+    word !== undefined && NAMED.test(word) && !gap.includes(':') ? whole : `${word ?? ''}${gap}"(withheld)"`,
+  );
+}
+
+export class ParameterFreeQueryLogger implements TypeOrmLogger {
+  constructor(
+    private readonly service: string,
+    private readonly write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  ) {}
+
+  logQueryError(error: string | Error, query: string): void {
+    const e = error as Error & { code?: string };
+    const message = withoutValues(typeof error === 'string' ? error : e.message);
+    const code = typeof error === 'string' ? '' : ` [${e.code ?? '?'}]`;
+    this.write(
+      `[nixflex-${this.service}] query failed${code}: ${message} -- ${query.replace(/\s+/g, ' ').slice(0, 500)}`,
+    );
+  }
+  logQuery(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
 export interface DataSourceOptions {
   service: ServiceName;
   databaseUrl: string;
@@ -59,6 +100,7 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: opts.logErrors === false ? false : ['error'],
+    logger: new ParameterFreeQueryLogger(opts.service),
     extra: { max: opts.poolSize ?? 10, application_name: `nixflex-${opts.service}`, Client: ListenedClient },
   });
 }

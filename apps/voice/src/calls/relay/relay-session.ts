@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { CallEndReason, ResolvedNumber, VoiceSettings } from '@nixflex/common';
 import {
+  llmFailureText,
   ActionTagFilter,
   AgentReplyGenerator,
   AgentTool,
@@ -350,7 +351,9 @@ export class RelaySession {
       clearTimeout(turn.timer);
       if (this.inFlight !== turn) return; // cut by the caller or the socket: nothing more to say
       if (turn.timedOut) return this.failTimedOut(turn);
-      return this.fail(turn, 'llm_failed', (err as Error).message);
+      // The provider's text is logged; the call record (tenant-visible) gets our wording.
+      this.deps.logger.warn(`${this.call.id}: LLM failed: ${(err as Error).message.slice(0, 300)}`);
+      return this.fail(turn, 'llm_failed', llmFailureText(err));
     }
     clearTimeout(turn.timer);
     filter.end(); // an unclosed tag is dropped, never spoken

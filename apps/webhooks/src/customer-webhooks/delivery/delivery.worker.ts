@@ -94,6 +94,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           httpsOnly: this.cfg.httpsOnly,
         },
       );
+      if (outcome.kind !== 'response') {
+        // The full reason (resolved address, raw socket error) is for operators; the tenant sees `outcome.error`.
+        this.logger.warn(`delivery ${c.id} attempt ${c.attempt}: ${outcome.detail}`);
+      }
       const result = judge(outcome, c.attempt, this.cfg);
       await this.repo.complete(c, result);
       if (result.status === 'failed') {

@@ -84,7 +84,9 @@ describe('postCustomerWebhook (guarded HTTP)', () => {
       const out = await postCustomerWebhook('http://customer.example/hook', '{}', {}, { ...opts, resolve });
       expect(resolved).toBeGreaterThan(0);
       expect(out).toMatchObject({ kind: 'refused', reason: 'address_not_allowed' });
-      expect(out.kind === 'refused' && out.error).toContain(address);
+      // The tenant-visible text is generic; the address is only in the detail (for the log).
+      expect(out.kind === 'refused' && out.error).toBe('the URL resolves to a private or reserved address');
+      expect(out.kind === 'refused' && out.detail).toContain(address);
     }
   });
 

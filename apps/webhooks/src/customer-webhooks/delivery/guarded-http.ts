@@ -12,10 +12,48 @@ export interface PostOptions {
   resolve?: (hostname: string) => Promise<{ address: string; family: number }[]>;
 }
 
+/**
+ * `error` is what the tenant sees (the attempt's `error`, the delivery's
+ * `last_error`): our own generic wording, never a resolved address or a raw
+ * socket message. `detail` is the full story, for the service log only.
+ */
 export type PostOutcome =
   | { kind: 'response'; status: number; location?: string; durationMs: number }
-  | { kind: 'refused'; reason: 'address_not_allowed' | 'url_not_allowed'; error: string; durationMs: number }
-  | { kind: 'error'; error: string; durationMs: number };
+  | {
+      kind: 'refused';
+      reason: 'address_not_allowed' | 'url_not_allowed';
+      error: string;
+      detail: string;
+      durationMs: number;
+    }
+  | { kind: 'error'; error: string; detail: string; durationMs: number };
+
+/** The tenant-visible text of a refused address; the address and its category go to the log only. */
+export const ADDRESS_NOT_ALLOWED_TEXT = 'the URL resolves to a private or reserved address';
+
+/** Our wording of a failed connection, by its error code; the raw message goes to the log only. */
+export function connectionErrorText(code: string | undefined): string {
+  switch (code ?? '') {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'connection reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'the host name did not resolve';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'ETIMEDOUT':
+      return 'connection timed out';
+    default:
+      if (code && /^ERR_TLS_|^ERR_SSL_|^EPROTO|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) {
+        return 'TLS handshake failed';
+      }
+      return 'connection failed';
+  }
+}
 
 /** Raised inside the lookup so the request fails before any socket connects. */
 export class AddressNotAllowedError extends Error {
@@ -97,6 +135,7 @@ export function postCustomerWebhook(
       kind: 'refused',
       reason: 'url_not_allowed',
       error: checked.reason,
+      detail: checked.reason,
       durationMs: 0,
     });
   }
@@ -109,7 +148,8 @@ export function postCustomerWebhook(
       return Promise.resolve({
         kind: 'refused',
         reason: 'address_not_allowed',
-        error: new AddressNotAllowedError(literal, verdict.category).message,
+        error: ADDRESS_NOT_ALLOWED_TEXT,
+        detail: new AddressNotAllowedError(literal, verdict.category).message,
         durationMs: 0,
       });
     }
@@ -150,17 +190,25 @@ export function postCustomerWebhook(
         res.on('error', settle);
       },
     );
+    const timedOut = `timed out after ${opts.timeoutMs} ms`;
     const deadline = setTimeout(() => {
-      req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`));
+      req.destroy(Object.assign(new Error(timedOut), { code: 'NIXFLEX_DEADLINE' }));
     }, opts.timeoutMs);
     req.on('error', (err: Error) => {
       if (err instanceof AddressNotAllowedError) {
-        finish({ kind: 'refused', reason: 'address_not_allowed', error: err.message, durationMs: elapsed() });
+        finish({
+          kind: 'refused',
+          reason: 'address_not_allowed',
+          error: ADDRESS_NOT_ALLOWED_TEXT,
+          detail: err.message,
+          durationMs: elapsed(),
+        });
       } else {
         const code = (err as NodeJS.ErrnoException).code;
         finish({
           kind: 'error',
-          error: code ? `${code}: ${err.message}` : err.message,
+          error: code === 'NIXFLEX_DEADLINE' ? timedOut : connectionErrorText(code),
+          detail: code ? `${code}: ${err.message}` : err.message,
           durationMs: elapsed(),
         });
       }

@@ -22,10 +22,14 @@ describe('judging an attempt', () => {
       retryInMs: 100,
       error: 'HTTP 500',
     });
-    expect(judge({ kind: 'error', error: 'ECONNREFUSED', durationMs: 1 }, 3, cfg, mid)).toMatchObject({
-      status: 'pending',
-      retryInMs: 400,
-    });
+    expect(
+      judge(
+        { kind: 'error', error: 'connection refused', detail: 'ECONNREFUSED: 10.1.2.3:443', durationMs: 1 },
+        3,
+        cfg,
+        mid,
+      ),
+    ).toMatchObject({ status: 'pending', retryInMs: 400, error: 'connection refused' });
     expect(
       judge({ kind: 'response', status: 301, location: 'https://x/', durationMs: 1 }, 2, cfg, mid),
     ).toMatchObject({ status: 'pending', error: 'HTTP 301: redirect to https://x/ not followed' });
@@ -42,8 +46,19 @@ describe('judging an attempt', () => {
       disableEndpoint: true,
     });
     expect(
-      judge({ kind: 'refused', reason: 'address_not_allowed', error: 'no', durationMs: 0 }, 1, cfg, mid),
-    ).toMatchObject({ status: 'failed', failureReason: 'address_not_allowed' });
+      judge(
+        {
+          kind: 'refused',
+          reason: 'address_not_allowed',
+          error: 'no',
+          detail: 'address 10.0.0.1',
+          durationMs: 0,
+        },
+        1,
+        cfg,
+        mid,
+      ),
+    ).toMatchObject({ status: 'failed', failureReason: 'address_not_allowed', error: 'no' });
   });
 });
 
