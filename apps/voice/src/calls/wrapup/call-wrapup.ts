@@ -181,7 +181,9 @@ export class CallWrapup {
       if (err instanceof AppError && err.code === 'recipient_opted_out') {
         return this.repo.recordPostCallSms(call.id, 'skipped_opted_out');
       }
-      if (err instanceof AppError && err.status < 500) {
+      // A copy of this request is still being handled (one queued while messaging was down): ask again later.
+      const stillHandled = err instanceof AppError && err.code === 'idempotency_key_in_use';
+      if (err instanceof AppError && err.status < 500 && !stillHandled) {
         this.logger.warn(`${call.id}: post-call SMS refused: ${err.code}`);
         return this.repo.recordPostCallSms(call.id, 'failed', { error: `${err.code}: ${err.message}` });
       }
