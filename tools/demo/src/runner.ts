@@ -15,6 +15,12 @@ import {
   shellQuote,
 } from './render';
 
+/**
+ * How long a command-line step may take: its own bound, not `DEMO_WAIT_MS` (the wait for the
+ * agent, which a test shortens to 4 s; a CLI start on a busy machine can take longer).
+ */
+const COMMAND_TIMEOUT_MS = 60_000;
+
 /** A step did not behave as the demo shows it; the demo stops with exit code 1. */
 export class DemoFailure extends Error {}
 
@@ -158,14 +164,14 @@ export class Runner {
     this.print(`$ ${display.map(shellQuote).join(' ')}`);
     const [file, ...args] = program;
     const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(file, args, { env, cwd, timeout: this.opts.waitTimeoutMs }, (err, stdout, stderr) => {
+      execFile(file, args, { env, cwd, timeout: COMMAND_TIMEOUT_MS }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
     });
     if (result.code !== 0) {
       throw new DemoFailure(
-        `${display.join(' ')} exited with ${result.code}: ${hideKeySecrets(result.stderr.trim() || result.stdout.trim())}`,
+        `${display.join(' ')} exited with ${result.code}: ${hideKeySecrets(result.stderr.trim() || result.stdout.trim() || '(no output; it may have run past its time)')}`,
       );
     }
     return result.stdout;
