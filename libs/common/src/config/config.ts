@@ -17,6 +17,8 @@ export interface Config {
   brokerMaxAttempts: number;
   brokerRetryDelayMs: number;
   rpcTimeoutMs: number;
+  /** SIGTERM: how long readiness says 503 before anything stops, and the bound on the whole drain. */
+  drain: { readyDelayMs: number; timeoutMs: number };
   gatewayPort: number;
   webhooksPort: number;
   /** The voice service's port: Twilio's ConversationRelay WebSockets (and its own /health). */
@@ -170,6 +172,10 @@ export function loadConfig(env: Env = process.env): Config {
     brokerMaxAttempts: r.int('BROKER_MAX_ATTEMPTS', 5, 1, 100),
     brokerRetryDelayMs: r.int('BROKER_RETRY_DELAY_MS', 2000, 10, 3_600_000),
     rpcTimeoutMs: r.int('RPC_TIMEOUT_MS', 10000, 100, 120_000),
+    drain: {
+      readyDelayMs: r.int('DRAIN_READY_DELAY_MS', 1000, 0, 60_000),
+      timeoutMs: r.int('DRAIN_TIMEOUT_MS', 9000, 1000, 120_000),
+    },
     gatewayPort: r.int('GATEWAY_PORT', 3000, 0, 65535),
     webhooksPort: r.int('WEBHOOKS_PORT', 3001, 0, 65535),
     voicePort: r.int('VOICE_PORT', 3002, 0, 65535),
