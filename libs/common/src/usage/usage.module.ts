@@ -100,6 +100,8 @@ export class LlmUsageModule {
     const other = service === 'messaging' ? UsageCommands.voice : UsageCommands.messaging;
     return {
       module: LlmUsageModule,
+      // Imported once in the app module; the reply and call code inject it.
+      global: true,
       controllers: [usageHandler(own)],
       providers: [
         {
