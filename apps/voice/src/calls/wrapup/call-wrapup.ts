@@ -143,6 +143,11 @@ export class CallWrapup {
     turns: CallTurn[],
   ): Promise<string | null> {
     if (!number) return null;
+    const budget = await this.usage.budget(call);
+    if (budget?.exhausted) {
+      this.logger.warn(`${call.id}: no summary: the token budget for ${budget.month} is used up`);
+      return null;
+    }
     const tally = new UsageTally();
     try {
       return await this.generator.summarize(
