@@ -1,4 +1,4 @@
-import { Controller, DynamicModule, Inject, Injectable, Module, Type } from '@nestjs/common';
+import { Controller, DynamicModule, Injectable, Module, Type } from '@nestjs/common';
 import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type Redis from 'ioredis';
 import { DataSource, EntityManager } from 'typeorm';
