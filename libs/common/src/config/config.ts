@@ -48,6 +48,8 @@ export interface Config {
     /** Time one agent turn's tools may take in all (`AGENT_TOOL_MAX_MS`); a tool still running then is answered as timed out. */
     toolMaxMs: number;
   };
+  /** LLM token budget (`LLM_MONTHLY_TOKEN_BUDGET`): an account's tokens per calendar month (UTC), 0 = unlimited. */
+  llmMonthlyTokenBudget: number;
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
       toolMaxRounds: r.int('AGENT_TOOL_MAX_ROUNDS', 3, 1, 10),
       toolMaxMs: r.int('AGENT_TOOL_MAX_MS', 10_000, 500, 60_000),
     },
+    llmMonthlyTokenBudget: r.int('LLM_MONTHLY_TOKEN_BUDGET', 0, 0, 1_000_000_000_000),
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
