@@ -35,6 +35,8 @@ async function baseEnv(extra: Record<string, string> = {}): Promise<Record<strin
     GATEWAY_PORT: String(await freePort()),
     WEBHOOKS_PORT: String(await freePort()),
     VOICE_PORT: String(await freePort()),
+    NUMBERS_METRICS_PORT: String(await freePort()),
+    MESSAGING_METRICS_PORT: String(await freePort()),
     SANDBOX_PORT: String(await freePort()),
     LLM_STUB_PORT: String(await freePort()),
     CALCOM_SANDBOX_PORT: String(await freePort()),

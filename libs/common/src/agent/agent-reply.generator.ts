@@ -148,6 +148,7 @@ export class AgentReplyGenerator {
       model: number.llm_model,
       maxTokens: SUMMARY_MAX_TOKENS,
       signal: AbortSignal.timeout(opts.timeoutMs),
+      purpose: 'summary',
       messages: [
         {
           role: 'system',
@@ -162,7 +163,12 @@ export class AgentReplyGenerator {
   }
 
   private request(req: AgentReplyRequest): ChatRequest {
-    return { model: req.number.llm_model, messages: agentMessages(req), signal: req.signal };
+    return {
+      model: req.number.llm_model,
+      messages: agentMessages(req),
+      signal: req.signal,
+      purpose: req.channel,
+    };
   }
 }
 

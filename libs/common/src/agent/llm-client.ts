@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import OpenAI from 'openai';
+import { LlmTimer } from '../metrics/instruments';
 import { DEFAULT_LLM_MODEL, LLM_SETTINGS, LlmSettings } from './llm-settings';
 
 /** A tool the model asked for: its id (to answer it by), name, and arguments as the model wrote them (JSON). */
@@ -34,6 +35,8 @@ export interface ChatRequest {
   toolChoice?: 'auto' | 'none';
   /** Upper bound on the completion's tokens. */
   maxTokens?: number;
+  /** What the answer is for (`sms`, `voice`, `summary`): the label of its metrics (default `other`). */
+  purpose?: 'sms' | 'voice' | 'summary' | 'other';
 }
 
 /** One step of a streamed answer: words as they come, then, at most once, the tool calls it ends with. */
@@ -108,11 +111,13 @@ export class LlmClient {
   /** One completion with the tool calls it asks for. */
   async completeTurn(req: ChatRequest): Promise<LlmTurn> {
     const openai = this.client();
+    const timer = new LlmTimer(req.purpose ?? 'other', 'complete');
     try {
       const completion = await openai.chat.completions.create(
         { ...this.body(req), stream: false },
         { signal: req.signal },
       );
+      timer.done(completion.usage);
       const message = completion.choices[0]?.message;
       const toolCalls: ToolCall[] = [];
       for (const c of message?.tool_calls ?? []) {
@@ -121,7 +126,7 @@ export class LlmClient {
       }
       return { text: message?.content ?? '', toolCalls };
     } catch (err) {
-      throw LlmError.from(err, req.signal);
+      throw timer.fail(LlmError.from(err, req.signal));
     }
   }
 
@@ -145,12 +150,14 @@ export class LlmClient {
   async *streamTurn(req: ChatRequest): AsyncGenerator<LlmDelta, void, undefined> {
     const openai = this.client();
     const calls = new Map<number, ToolCall>();
+    const timer = new LlmTimer(req.purpose ?? 'other', 'stream');
     try {
       const stream = await openai.chat.completions.create(
         { ...this.body(req), stream: true },
         { signal: req.signal },
       );
       for await (const chunk of stream) {
+        timer.chunk(chunk.usage);
         const delta = chunk.choices[0]?.delta;
         if (delta?.content) yield { type: 'text', text: delta.content };
         for (const piece of delta?.tool_calls ?? []) {
@@ -161,8 +168,9 @@ export class LlmClient {
           calls.set(piece.index, call);
         }
       }
+      timer.done();
     } catch (err) {
-      throw LlmError.from(err, req.signal);
+      throw timer.fail(LlmError.from(err, req.signal));
     }
     if (calls.size > 0) {
       const whole = [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);

@@ -9,6 +9,7 @@ import { Config } from '../config';
 import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
+import { initMetrics, serveHttpMetrics, serveMetricsPort } from '../metrics';
 import { HttpErrorFilter, sendError, toHttpError } from './http-exception.filter';
 import { processBroker } from './process-broker';
 import { RpcErrorFilter } from './rpc-exception.filter';
@@ -32,6 +33,7 @@ const BOOT_WAIT_MS = 30_000;
 async function prepare(service: ServiceName): Promise<Config> {
   const cfg = configOrStartFailure(service);
   const logger = new Logger(service);
+  initMetrics(service);
   // A stray rejection must be visible, but must not take down a process that
   // holds other requests in flight.
   process.on('unhandledRejection', (reason) => {
@@ -104,6 +106,7 @@ export async function bootstrapMicroservice(
     app.useGlobalFilters(new RpcErrorFilter());
     app.enableShutdownHooks();
     await app.listen();
+    await serveMetricsPort(service, cfg);
     new Logger(service).log(`${service} ready`);
     return app;
   } catch (err) {
@@ -156,6 +159,7 @@ async function startHttp(
   // Nest's filters run; they get the same error shape here.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(err, logger)));
+  serveHttpMetrics(service, fastify, cfg);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();

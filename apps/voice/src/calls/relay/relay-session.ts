@@ -9,6 +9,7 @@ import {
   CallerHistory,
 } from '@nixflex/common/agent';
 import { CALLER_HISTORY_TIMEOUT_MS, CallerHistoryClient } from '@nixflex/common/history';
+import { secondsSince, voiceTurnFirstToken } from '@nixflex/common/metrics';
 import WebSocket from 'ws';
 import { CallSms } from '../actions/call-sms';
 import { TurnActions, fillerFor } from '../actions/turn-actions';
@@ -273,6 +274,7 @@ export class RelaySession {
    * `[SEND_SMS: …]` is texted at once and never spoken.
    */
   private async respond(): Promise<void> {
+    const started = performance.now();
     const turn: InFlight = {
       abort: new AbortController(),
       sent: '',
@@ -316,6 +318,7 @@ export class RelaySession {
       for await (const step of steps) {
         if (this.inFlight !== turn) break;
         if (step.type === 'text') {
+          if (!turn.gotToken) voiceTurnFirstToken.observe(secondsSince(started));
           turn.gotToken = true;
           turn.lastTokenAt = performance.now();
           const chunk = filter.push(step.text);
