@@ -105,6 +105,7 @@ describe('the Docker image, built without Docker', () => {
     const serviceEnv: Record<string, string> = {
       ...(compose['x-service-env'] as Record<string, string>),
       CREDENTIALS_ENCRYPTION_KEY: '',
+      METRICS_TOKEN: '',
       DATABASE_URL: databaseUrl(dbName),
       RABBITMQ_URL: rabbitmqUrl(),
       BROKER_PREFIX: prefix,
