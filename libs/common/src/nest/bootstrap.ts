@@ -105,8 +105,8 @@ export async function bootstrapMicroservice(
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new RpcErrorFilter());
     app.enableShutdownHooks();
-    await app.listen();
     await serveMetricsPort(service, cfg);
+    await app.listen();
     new Logger(service).log(`${service} ready`);
     return app;
   } catch (err) {
