@@ -1,7 +1,8 @@
 import { http } from '../harness/api';
-import { Stack } from '../harness/stack';
+import { Stack, waitFor } from '../harness/stack';
 import { inbound, waitForReplies } from '../factories/inbound';
 import { FINAL, SmsSender, recipient, send, smsSender, waitForSms } from '../factories/sms';
+import { placeCall, voiceLine } from '../factories/voice';
 
 const TOKEN = 'metrics-e2e-token-0123456789';
 
@@ -134,6 +135,49 @@ describe('Prometheus metrics on every service', () => {
       expect(all).not.toContain(secret.replace(/^\+/, ''));
     }
     expect(all).not.toMatch(/\b(AC|SM|PN)[0-9a-f]{32}\b/);
+  }, 90_000);
+
+  it('voice: a live call counts in active calls, its turn in turn latency and the streamed LLM answer', async () => {
+    const line = await voiceLine(stack, { account: s.account });
+    const caller = recipient();
+    await placeCall(
+      stack,
+      caller,
+      line.phone,
+      { steps: [{ say: 'Are you open today?' }, { silence_ms: 2500 }] },
+      { wait: false },
+    );
+    const voice = async () => (await scrape(urls.voice)).body as string;
+    const live = await waitFor(
+      'a live call with an answered turn',
+      async () => {
+        const v = parse(await voice());
+        return total(v, 'nixflex_voice_active_calls') === 1 &&
+          total(v, 'nixflex_voice_turn_first_token_seconds_count') >= 1
+          ? v
+          : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(total(live, 'nixflex_llm_first_token_seconds_count', { purpose: 'voice' })).toBeGreaterThanOrEqual(
+      1,
+    );
+    const text = await waitFor(
+      'the call to end',
+      async () => {
+        const t = await voice();
+        return total(parse(t), 'nixflex_voice_active_calls') === 0 ? t : undefined;
+      },
+      30_000,
+      200,
+    );
+    const ended = parse(text);
+    const llm = { purpose: 'voice', mode: 'stream', outcome: 'ok' };
+    expect(total(ended, 'nixflex_llm_request_duration_seconds_count', llm)).toBeGreaterThanOrEqual(1);
+    expect(total(ended, 'nixflex_twilio_request_duration_seconds_count')).toBeGreaterThan(0);
+    for (const number of [caller, line.phone]) expect(text).not.toContain(number.replace(/^\+/, ''));
+    expect(text).not.toMatch(/\bCA[0-9a-f]{32}\b/);
   }, 90_000);
 
   it('answers only a bearer of METRICS_TOKEN, in our error shape, and only GET /metrics on the metrics ports', async () => {
