@@ -9,6 +9,7 @@ import { Config } from '../config';
 import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
+import { initMetrics, serveHttpMetrics, serveMetricsPort } from '../metrics';
 import { HttpErrorFilter, sendError, toHttpError } from './http-exception.filter';
 import { HealthService } from './core.module';
 import { armDrain, processDrain } from './drain';
@@ -34,6 +35,7 @@ const BOOT_WAIT_MS = 30_000;
 async function prepare(service: ServiceName): Promise<Config> {
   const cfg = configOrStartFailure(service);
   const logger = new Logger(service);
+  initMetrics(service);
   // A stray rejection must be visible, but must not take down a process that
   // holds other requests in flight.
   process.on('unhandledRejection', (reason) => {
@@ -108,6 +110,7 @@ export async function bootstrapMicroservice(
     app.useGlobalFilters(new RpcErrorFilter());
     armDrain(service);
     app.enableShutdownHooks();
+    await serveMetricsPort(service, cfg);
     await app.listen();
     new Logger(service).log(`${service} ready`);
     return app;
@@ -161,6 +164,7 @@ async function startHttp(
   // Nest's filters run; they get the same error shape here.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(err, logger)));
+  serveHttpMetrics(service, fastify, cfg);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   armDrain(service);
