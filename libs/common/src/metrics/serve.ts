@@ -70,12 +70,19 @@ export function serveHttpMetrics(service: string, fastify: FastifyInstance, cfg:
   });
 }
 
+/** Another answer the port gives for a path (the health probes), or undefined. */
+export type ExtraRoute = (path: string) => Promise<{ status: number; body: unknown }> | undefined;
+
 /**
  * A RabbitMQ-only service's metrics (numbers, messaging): GET /metrics on a
- * small HTTP server of its own, on `<SERVICE>_METRICS_PORT` at `HOST`. Port 0
- * serves none.
+ * small HTTP server of its own, on `<SERVICE>_METRICS_PORT` at `HOST`, and
+ * what `extra` answers (the health probes). Port 0 serves none.
  */
-export async function serveMetricsPort(service: string, cfg: Config): Promise<http.Server | undefined> {
+export async function serveMetricsPort(
+  service: string,
+  cfg: Config,
+  extra?: ExtraRoute,
+): Promise<http.Server | undefined> {
   const ports: Record<string, number> = {
     numbers: cfg.metrics.numbersPort,
     messaging: cfg.metrics.messagingPort,
@@ -86,9 +93,17 @@ export async function serveMetricsPort(service: string, cfg: Config): Promise<ht
   const host = cfg.host;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
-    const pending =
-      path !== METRICS_PATH
-        ? Promise.resolve(errorAnswer(404, 'route_not_found', 'This port serves GET /metrics only'))
+    const other = req.method === 'GET' ? extra?.(path) : undefined;
+    const pending = other
+      ? other.then((a) => ({
+          status: a.status,
+          contentType: 'application/json',
+          body: JSON.stringify(a.body),
+        }))
+      : path !== METRICS_PATH
+        ? Promise.resolve(
+            errorAnswer(404, 'route_not_found', 'This port serves GET /metrics and the health probes only'),
+          )
         : req.method !== 'GET'
           ? Promise.resolve(errorAnswer(405, 'method_not_allowed', 'Only GET /metrics is served here'))
           : answer(req.headers.authorization, token);

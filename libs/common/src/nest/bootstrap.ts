@@ -110,7 +110,10 @@ export async function bootstrapMicroservice(
     app.useGlobalFilters(new RpcErrorFilter());
     armDrain(service);
     app.enableShutdownHooks();
-    await serveMetricsPort(service, cfg);
+    const health = app.get(HealthService);
+    await serveMetricsPort(service, cfg, (path) =>
+      PROBE_PATHS.includes(path) ? probeAnswer(path, health, service) : undefined,
+    );
     await app.listen();
     new Logger(service).log(`${service} ready`);
     return app;
@@ -199,16 +202,31 @@ async function startHttp(
  * Kubernetes-style probes, outside the API (no key, not in the OpenAPI
  * document): `/health/live` is 200 while the process runs; `/health/ready`
  * is 503 from the moment a drain starts, and otherwise 200 only when this
- * process's own database and broker are up.
+ * process's own database and broker are up. HTTP services answer them on
+ * their port, numbers and messaging on their metrics port.
  */
+export const PROBE_PATHS = ['/health/live', '/health/ready'];
+
+export async function probeAnswer(
+  path: string,
+  health: HealthService,
+  service: ServiceName,
+): Promise<{ status: number; body: Record<string, string> }> {
+  if (path === '/health/live') return { status: 200, body: { status: 'live' } };
+  if (processDrain().draining) return { status: 503, body: { status: 'draining' } };
+  const h = await health.check(service);
+  const ready = h.database === 'up' && h.broker === 'up';
+  return {
+    status: ready ? 200 : 503,
+    body: { status: ready ? 'ready' : 'not_ready', database: h.database, broker: h.broker },
+  };
+}
+
 function probes(fastify: FastifyInstance, health: HealthService, service: ServiceName): void {
-  fastify.get('/health/live', async () => ({ status: 'live' }));
-  fastify.get('/health/ready', async (_req, reply) => {
-    if (processDrain().draining) return reply.status(503).send({ status: 'draining' });
-    const h = await health.check(service);
-    const ready = h.database === 'up' && h.broker === 'up';
-    return reply
-      .status(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not_ready', database: h.database, broker: h.broker });
-  });
+  for (const path of PROBE_PATHS) {
+    fastify.get(path, async (_req, reply) => {
+      const a = await probeAnswer(path, health, service);
+      return reply.status(a.status).send(a.body);
+    });
+  }
 }
