@@ -10,12 +10,14 @@ import { CallsModule } from './calls/calls.module';
 import { CustomerWebhooksModule } from './customer-webhooks/customer-webhooks.module';
 import { HealthController } from './health/health.controller';
 import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SmsModule } from './sms/sms.module';
 
 @Module({
   imports: [
     CoreModule.forService({ service: 'gateway', entities: AUTH_ENTITIES }),
     AuthModule,
+    RateLimitModule,
     AgentsModule,
     PhoneNumbersModule,
     SmsModule,

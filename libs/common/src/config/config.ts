@@ -51,6 +51,29 @@ export interface Config {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Development/test only: shifts the services' `Clock` (quiet hours, scheduled sends) by this much. */
   clockOffsetMs: number;
+  rateLimits: RateLimitSettings;
+}
+
+/**
+ * The `RATE_LIMIT_*` variables (docs/operations.md "Rate limits"): the /v1
+ * API per key and per account (fixed windows counted in Redis; an account may
+ * have its own rates, `npm run cli -- account:rate-limits`), and Twilio's
+ * inbound SMS and call webhooks per caller (`From`).
+ */
+export interface RateLimitSettings {
+  /** Requests per second one API key may average over a window. */
+  keyPerSecond: number;
+  /** Requests per second all of an account's keys together may average over a window. */
+  accountPerSecond: number;
+  /** The window (seconds): quota = rate x window, all of which may be spent in one burst. */
+  windowS: number;
+  /** How long a gateway keeps an account's overrides before reading them again. */
+  overrideCacheMs: number;
+  /** Inbound SMS one caller (`From`) may send to our numbers per window of `twilioFromWindowS`. */
+  twilioSmsPerFrom: number;
+  /** Inbound calls one caller (`From`) may place to our numbers per window of `twilioFromWindowS`. */
+  twilioCallsPerFrom: number;
+  twilioFromWindowS: number;
 }
 
 /** How calls sound and when a silent or slow call gives up (the `VOICE_*` variables). */
@@ -210,6 +233,15 @@ export function loadConfig(env: Env = process.env): Config {
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
+    rateLimits: {
+      keyPerSecond: r.int('RATE_LIMIT_KEY_PER_SECOND', 50, 1, 1_000_000),
+      accountPerSecond: r.int('RATE_LIMIT_ACCOUNT_PER_SECOND', 100, 1, 1_000_000),
+      windowS: r.int('RATE_LIMIT_WINDOW_S', 10, 1, 3600),
+      overrideCacheMs: r.int('RATE_LIMIT_OVERRIDE_CACHE_MS', 5000, 0, 300_000),
+      twilioSmsPerFrom: r.int('RATE_LIMIT_TWILIO_SMS_PER_FROM', 30, 1, 1_000_000),
+      twilioCallsPerFrom: r.int('RATE_LIMIT_TWILIO_CALLS_PER_FROM', 10, 1, 1_000_000),
+      twilioFromWindowS: r.int('RATE_LIMIT_TWILIO_FROM_WINDOW_S', 60, 1, 86_400),
+    },
   };
   config.publicVoiceBaseUrl = publicVoiceBaseUrl(r, config);
   if (production && config.allowLoopbackWebhooks) {
