@@ -5,8 +5,8 @@
  *   npm run cli -- keys:revoke key_...
  *   npm run cli -- account:settings --account acct_... [--allowed-destination-countries GB,IE]
  *     [--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]
- *   npm run cli -- account:rate-limits --account acct_... [--key-per-second N|default]
- *     [--account-per-second N|default]
+ *   npm run cli -- account:rate-limits --account acct_... [--key-per-window N|default]
+ *     [--account-per-window N|default]
  *   npm run cli -- credentials:reencrypt
  * Prints one line of JSON. The secret is shown here once and never stored.
  */
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
           'usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID | ' +
             'account:settings --account ID [--allowed-destination-countries GB,IE] ' +
             '[--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false] | ' +
-            'account:rate-limits --account ID [--key-per-second N|default] [--account-per-second N|default] | ' +
+            'account:rate-limits --account ID [--key-per-window N|default] [--account-per-window N|default] | ' +
             'credentials:reencrypt',
         );
     }
@@ -145,12 +145,12 @@ function settingsBody(args: string[]): UpdateAccountSettingsBody {
   return body;
 }
 
-/** `--key-per-second` / `--account-per-second`: a whole number of requests per second, or `default`. */
+/** `--key-per-window` / `--account-per-window`: requests per RATE_LIMIT_WINDOW_S, or `default`. */
 function rateLimitsChange(args: string[]): RateLimitsChange {
   const change: RateLimitsChange = {};
   for (const [name, field] of [
-    ['--key-per-second', 'key_per_second'],
-    ['--account-per-second', 'account_per_second'],
+    ['--key-per-window', 'key_per_window'],
+    ['--account-per-window', 'account_per_window'],
   ] as const) {
     const raw = flag(args, name);
     if (raw === undefined) continue;
@@ -159,8 +159,8 @@ function rateLimitsChange(args: string[]): RateLimitsChange {
       continue;
     }
     const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < 1 || n > 1_000_000) {
-      throw new Error(`validation_failed: ${name} must be a whole number from 1 to 1000000, or default`);
+    if (!/^\d+$/.test(raw) || n < 1 || n > 100_000_000) {
+      throw new Error(`validation_failed: ${name} must be a whole number from 1 to 100000000, or default`);
     }
     change[field] = n;
   }

@@ -1,32 +1,32 @@
 import type { RateLimitSettings } from '@nixflex/common';
 import type { DataSource } from 'typeorm';
 
-/** An account's API rates, as `npm run cli -- account:rate-limits` prints them. */
+/** An account's API quotas (requests per window), as `npm run cli -- account:rate-limits` prints them. */
 export interface AccountRateLimitsView {
   account_id: string;
   /** What applies: the override, else the default. */
-  key_per_second: number;
-  account_per_second: number;
+  key_per_window: number;
+  account_per_window: number;
   window_s: number;
-  /** The account's own rates; null where the default applies. */
-  overrides: { key_per_second: number | null; account_per_second: number | null };
+  /** The account's own quotas; null where the default applies. */
+  overrides: { key_per_window: number | null; account_per_window: number | null };
   updated_at: string | null;
 }
 
 /** A change: a number sets the override, null returns to the default, undefined keeps it. */
 export interface RateLimitsChange {
-  key_per_second?: number | null;
-  account_per_second?: number | null;
+  key_per_window?: number | null;
+  account_per_window?: number | null;
 }
 
 interface Row {
-  key_per_second: number | null;
-  account_per_second: number | null;
+  key_per_window: number | null;
+  account_per_window: number | null;
   updated_at: Date;
 }
 
 /**
- * Per-account overrides of the API rates (`gateway.account_rate_limits`),
+ * Per-account overrides of the API quotas (`gateway.account_rate_limits`),
  * read by the gateway per request through a short cache and written by the
  * CLI. Plain SQL on the data source so the CLI and the gateway share it.
  */
@@ -38,7 +38,7 @@ export class AccountRateLimits {
 
   async get(accountId: string): Promise<AccountRateLimitsView> {
     const rows: Row[] = await this.ds.query(
-      `SELECT "key_per_second", "account_per_second", "updated_at"
+      `SELECT "key_per_window", "account_per_window", "updated_at"
        FROM "gateway"."account_rate_limits" WHERE "account_id" = $1`,
       [accountId],
     );
@@ -50,30 +50,30 @@ export class AccountRateLimits {
       accountId,
     ]);
     if (exists.length === 0) throw new Error(`account ${accountId} does not exist`);
-    const key = change.key_per_second !== undefined;
-    const account = change.account_per_second !== undefined;
+    const key = change.key_per_window !== undefined;
+    const account = change.account_per_window !== undefined;
     const rows: Row[] = await this.ds.query(
-      `INSERT INTO "gateway"."account_rate_limits" ("account_id", "key_per_second", "account_per_second")
+      `INSERT INTO "gateway"."account_rate_limits" ("account_id", "key_per_window", "account_per_window")
        VALUES ($1, $2, $3)
        ON CONFLICT ("account_id") DO UPDATE SET
-         "key_per_second" = CASE WHEN $4 THEN EXCLUDED."key_per_second" ELSE "account_rate_limits"."key_per_second" END,
-         "account_per_second" = CASE WHEN $5 THEN EXCLUDED."account_per_second" ELSE "account_rate_limits"."account_per_second" END,
+         "key_per_window" = CASE WHEN $4 THEN EXCLUDED."key_per_window" ELSE "account_rate_limits"."key_per_window" END,
+         "account_per_window" = CASE WHEN $5 THEN EXCLUDED."account_per_window" ELSE "account_rate_limits"."account_per_window" END,
          "updated_at" = now()
-       RETURNING "key_per_second", "account_per_second", "updated_at"`,
-      [accountId, change.key_per_second ?? null, change.account_per_second ?? null, key, account],
+       RETURNING "key_per_window", "account_per_window", "updated_at"`,
+      [accountId, change.key_per_window ?? null, change.account_per_window ?? null, key, account],
     );
     return this.view(accountId, rows[0]);
   }
 
   private view(accountId: string, row: Row | undefined): AccountRateLimitsView {
     const overrides = {
-      key_per_second: row?.key_per_second ?? null,
-      account_per_second: row?.account_per_second ?? null,
+      key_per_window: row?.key_per_window ?? null,
+      account_per_window: row?.account_per_window ?? null,
     };
     return {
       account_id: accountId,
-      key_per_second: overrides.key_per_second ?? this.settings.keyPerSecond,
-      account_per_second: overrides.account_per_second ?? this.settings.accountPerSecond,
+      key_per_window: overrides.key_per_window ?? this.settings.keyPerWindow,
+      account_per_window: overrides.account_per_window ?? this.settings.accountPerWindow,
       window_s: this.settings.windowS,
       overrides,
       updated_at: row ? new Date(row.updated_at).toISOString() : null,
@@ -81,7 +81,7 @@ export class AccountRateLimits {
   }
 }
 
-/** Quotas per window of one account's requests: rate x window for the key and the account. */
+/** Requests per window one account may make: per key and for the whole account. */
 export interface Quotas {
   key: number;
   account: number;
@@ -108,13 +108,10 @@ export class QuotaCache {
     let quotas: Quotas;
     try {
       const v = await this.limits.get(accountId);
-      quotas = { key: v.key_per_second * v.window_s, account: v.account_per_second * v.window_s };
+      quotas = { key: v.key_per_window, account: v.account_per_window };
     } catch (err) {
       this.onError(err as Error);
-      quotas = hit?.quotas ?? {
-        key: this.settings.keyPerSecond * this.settings.windowS,
-        account: this.settings.accountPerSecond * this.settings.windowS,
-      };
+      quotas = hit?.quotas ?? { key: this.settings.keyPerWindow, account: this.settings.accountPerWindow };
     }
     if (this.entries.size >= 100_000) this.entries.clear();
     this.entries.set(accountId, { quotas, until: now + this.settings.overrideCacheMs });

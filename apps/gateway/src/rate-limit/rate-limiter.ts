@@ -10,7 +10,9 @@ import { NamedCount } from './rate-limit-headers';
 /**
  * The API's two limits: per API key and per account (all its keys together),
  * each a fixed window in Redis shared by every gateway replica. A request
- * counts against both; the tighter refuses.
+ * counts against both and the tighter refuses; a request its key refuses is
+ * not counted against the account, so one runaway key that keeps retrying
+ * does not use up the quota of the account's other keys.
  */
 @Injectable()
 export class RateLimiter {
@@ -37,10 +39,11 @@ export class RateLimiter {
 
   async count(p: Principal): Promise<NamedCount[]> {
     const quotas = await this.quotaCache.quotas(p.accountId);
-    const [key, account] = await Promise.all([
-      this.windows.consume(`key:${p.keyId}`, quotas.key),
-      this.windows.consume(`account:${p.accountId}`, quotas.account),
-    ]);
+    const key = await this.windows.consume(`key:${p.keyId}`, quotas.key);
+    const accountKey = `account:${p.accountId}`;
+    const account = key.allowed
+      ? await this.windows.consume(accountKey, quotas.account)
+      : await this.windows.peek(accountKey, quotas.account);
     return [
       { name: 'key', count: key },
       { name: 'account', count: account },

@@ -61,17 +61,17 @@ export interface Config {
  * inbound SMS and call webhooks per caller (`From`).
  */
 export interface RateLimitSettings {
-  /** Requests per second one API key may average over a window. */
-  keyPerSecond: number;
-  /** Requests per second all of an account's keys together may average over a window. */
-  accountPerSecond: number;
-  /** The window (seconds): quota = rate x window, all of which may be spent in one burst. */
+  /** Requests one API key may make per window (the default 500 per 10 s: 50/s on average). */
+  keyPerWindow: number;
+  /** Requests all of an account's keys together may make per window (default 1000 per 10 s). */
+  accountPerWindow: number;
+  /** The window (seconds); a quota may be spent in one burst, then the next window starts whole. */
   windowS: number;
   /** How long a gateway keeps an account's overrides before reading them again. */
   overrideCacheMs: number;
-  /** Inbound SMS one caller (`From`) may send to our numbers per window of `twilioFromWindowS`. */
+  /** Inbound SMS one caller (`From`) may send to our numbers per `twilioFromWindowS`. */
   twilioSmsPerFrom: number;
-  /** Inbound calls one caller (`From`) may place to our numbers per window of `twilioFromWindowS`. */
+  /** Inbound calls one caller (`From`) may place to our numbers per `twilioFromWindowS`. */
   twilioCallsPerFrom: number;
   twilioFromWindowS: number;
 }
@@ -234,8 +234,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
     rateLimits: {
-      keyPerSecond: r.int('RATE_LIMIT_KEY_PER_SECOND', 50, 1, 1_000_000),
-      accountPerSecond: r.int('RATE_LIMIT_ACCOUNT_PER_SECOND', 100, 1, 1_000_000),
+      keyPerWindow: r.int('RATE_LIMIT_KEY_PER_WINDOW', 500, 1, 100_000_000),
+      accountPerWindow: r.int('RATE_LIMIT_ACCOUNT_PER_WINDOW', 1000, 1, 100_000_000),
       windowS: r.int('RATE_LIMIT_WINDOW_S', 10, 1, 3600),
       overrideCacheMs: r.int('RATE_LIMIT_OVERRIDE_CACHE_MS', 5000, 0, 300_000),
       twilioSmsPerFrom: r.int('RATE_LIMIT_TWILIO_SMS_PER_FROM', 30, 1, 1_000_000),

@@ -61,6 +61,21 @@ export class WindowLimiter {
     };
   }
 
+  /** Where `key` stands without counting a request (a window not started: the whole quota, reset 0). */
+  async peek(key: string, quota: number): Promise<WindowCount> {
+    this.noteRedisState();
+    const res = await this.limiter(quota).get(key);
+    const consumed = res?.consumedPoints ?? 0;
+    return {
+      allowed: consumed < quota,
+      quota,
+      windowS: this.windowS,
+      remaining: Math.max(0, quota - consumed),
+      resetMs: Math.max(0, res?.msBeforeNext ?? 0),
+      consumed,
+    };
+  }
+
   private limiter(quota: number): RateLimiterRedis {
     let limiter = this.limiters.get(quota);
     if (!limiter) {
