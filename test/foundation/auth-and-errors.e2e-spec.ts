@@ -19,6 +19,7 @@ describe('gateway: authentication, error shape, request over RabbitMQ to a servi
       status: 'ok',
       database: 'up',
       broker: 'up',
+      redis: 'up',
       services: { numbers: 'up', messaging: 'up', webhooks: 'up', voice: 'up' },
     });
     expect((await http('GET', `${stack.webhooksUrl}/health`)).status).toBe(200);

@@ -64,8 +64,10 @@ describe('docker-compose.yml stays in step with npm start', () => {
       expect(service.depends_on).toEqual({
         postgres: { condition: 'service_healthy' },
         rabbitmq: { condition: 'service_healthy' },
-        // Messaging paces SMS senders in Redis.
-        ...(name === 'messaging' ? { redis: { condition: 'service_healthy' } } : {}),
+        // Messaging paces SMS senders in Redis; the gateway and webhooks count rate limits there.
+        ...(['messaging', 'webhooks', 'gateway'].includes(name)
+          ? { redis: { condition: 'service_healthy' } }
+          : {}),
       });
       expect(service.restart).toBe('unless-stopped');
       expect(service.environment.DATABASE_URL).toMatch(/@postgres:5432\//);

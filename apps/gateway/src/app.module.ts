@@ -10,6 +10,7 @@ import { CallsModule } from './calls/calls.module';
 import { CustomerWebhooksModule } from './customer-webhooks/customer-webhooks.module';
 import { HealthController } from './health/health.controller';
 import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SmsModule } from './sms/sms.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -17,6 +18,7 @@ import { UsageModule } from './usage/usage.module';
   imports: [
     CoreModule.forService({ service: 'gateway', entities: AUTH_ENTITIES }),
     AuthModule,
+    RateLimitModule,
     AgentsModule,
     PhoneNumbersModule,
     SmsModule,

@@ -6,6 +6,8 @@
  *   npm run cli -- account:settings --account acct_... [--allowed-destination-countries GB,IE]
  *     [--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]
  *     [--monthly-token-budget N|default]   (0 = unlimited; default = LLM_MONTHLY_TOKEN_BUDGET)
+ *   npm run cli -- account:rate-limits --account acct_... [--key-per-window N|default]
+ *     [--account-per-window N|default]
  *   npm run cli -- credentials:reencrypt
  * Prints one line of JSON. The secret is shown here once and never stored.
  */
@@ -28,6 +30,7 @@ import { AccountSettingsService } from './account-settings/account-settings.serv
 import { Account } from './auth/account.entity';
 import { ApiKey } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
+import { AccountRateLimits, RateLimitsChange } from './rate-limit/account-rate-limits';
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -91,11 +94,22 @@ async function main(): Promise<number> {
         );
         return 0;
       }
+      case 'account:rate-limits': {
+        const account = flag(args, '--account');
+        if (!account) throw new Error('account:rate-limits needs --account ACCOUNT_ID');
+        // Read by every gateway through a cache of RATE_LIMIT_OVERRIDE_CACHE_MS: no restart.
+        const limits = new AccountRateLimits(ds, cfg.rateLimits);
+        const change = rateLimitsChange(args);
+        out(Object.keys(change).length > 0 ? await limits.set(account, change) : await limits.get(account));
+        return 0;
+      }
       default:
         throw new Error(
           'usage: cli accounts:create --name NAME | keys:create --account ID | keys:revoke KEY_ID | ' +
             'account:settings --account ID [--allowed-destination-countries GB,IE] ' +
-            '[--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false] | credentials:reencrypt',
+            '[--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false] | ' +
+            'account:rate-limits --account ID [--key-per-window N|default] [--account-per-window N|default] | ' +
+            'credentials:reencrypt',
         );
     }
   } finally {
@@ -132,6 +146,28 @@ function settingsBody(args: string[]): UpdateAccountSettingsBody {
     throw new Error(`validation_failed: ${messages.join('; ')}`);
   }
   return body;
+}
+
+/** `--key-per-window` / `--account-per-window`: requests per RATE_LIMIT_WINDOW_S, or `default`. */
+function rateLimitsChange(args: string[]): RateLimitsChange {
+  const change: RateLimitsChange = {};
+  for (const [name, field] of [
+    ['--key-per-window', 'key_per_window'],
+    ['--account-per-window', 'account_per_window'],
+  ] as const) {
+    const raw = flag(args, name);
+    if (raw === undefined) continue;
+    if (raw === 'default') {
+      change[field] = null;
+      continue;
+    }
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < 1 || n > 100_000_000) {
+      throw new Error(`validation_failed: ${name} must be a whole number from 1 to 100000000, or default`);
+    }
+    change[field] = n;
+  }
+  return change;
 }
 
 function out(value: unknown): void {

@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { BrokerClient, HealthService, SystemCommands } from '@nixflex/common';
+import { RedisHealth } from '@nixflex/common/redis';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.guard';
 
@@ -45,6 +46,13 @@ export class HealthDto {
   broker: 'up' | 'down';
 
   @ApiProperty({
+    enum: UP_DOWN,
+    description:
+      "The gateway's Redis (rate limits; while it is down each gateway counts on its own, so limits are per replica)",
+  })
+  redis: 'up' | 'down';
+
+  @ApiProperty({
     type: ServicesHealth,
     description: 'Each service, asked over RabbitMQ (no answer in 2 s: down)',
   })
@@ -57,10 +65,11 @@ export class HealthController {
   constructor(
     private readonly health: HealthService,
     private readonly broker: BrokerClient,
+    private readonly redis: RedisHealth,
   ) {}
 
   /**
-   * The gateway's own database and broker, plus each service's readiness asked
+   * The gateway's own database, broker and Redis, plus each service's readiness asked
    * over RabbitMQ (a service that does not answer in 2 s is "down").
    * 200 when everything is up, 503 otherwise.
    */
@@ -70,7 +79,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthDto, description: 'Everything is up' })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'Something is down; the body says what' })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
-    const own = await this.health.check('gateway');
+    const [own, redis] = await Promise.all([this.health.check('gateway'), this.redis.check()]);
     const entries = await Promise.all(
       Object.entries(SERVICES).map(async ([name, key]) => {
         const status = await this.broker
@@ -81,8 +90,9 @@ export class HealthController {
       }),
     );
     const services = Object.fromEntries(entries) as Record<keyof typeof SERVICES, string>;
-    const ok = own.database === 'up' && own.broker === 'up' && entries.every(([, s]) => s === 'up');
+    const ok =
+      own.database === 'up' && own.broker === 'up' && redis === 'up' && entries.every(([, s]) => s === 'up');
     void reply.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'degraded', database: own.database, broker: own.broker, services };
+    return { status: ok ? 'ok' : 'degraded', database: own.database, broker: own.broker, redis, services };
   }
 }

@@ -31,6 +31,20 @@ export const ERROR_SCHEMAS = {
   },
 } satisfies Record<string, SchemaObject>;
 
+/** The headers of a 429 (the RateLimit pair is on every answer of a route with an API key). */
+const RATE_LIMITED_HEADERS = {
+  'Retry-After': { description: 'Seconds until the limit that refused frees', schema: { type: 'integer' } },
+  'RateLimit-Policy': {
+    description: 'Each limit\'s quota and window, e.g. `"key";q=500;w=10, "account";q=1000;w=10`',
+    schema: { type: 'string' },
+  },
+  RateLimit: {
+    description:
+      'What is left of each quota and the seconds to its reset, e.g. `"key";r=0;t=4, "account";r=12;t=4`',
+    schema: { type: 'string' },
+  },
+};
+
 /** `{"error":{"code","message","details"?}}` with `code` one of `codes`. */
 export function errorEnvelopeSchema(codes: readonly ErrorCode[]): SchemaObject {
   return {
@@ -58,7 +72,11 @@ export function errorEnvelopeSchema(codes: readonly ErrorCode[]): SchemaObject {
  */
 export function ApiErrors(codes: readonly ErrorCode[], opts: RouteErrors = {}): MethodDecorator {
   const all = new Set<ErrorCode>(codes);
-  if (!opts.public) all.add('unauthorized');
+  if (!opts.public) {
+    all.add('unauthorized');
+    // Every route with an API key is rate limited (apps/gateway/src/rate-limit).
+    all.add('rate_limited');
+  }
   if (opts.body) {
     all.add('validation_failed');
     all.add('payload_too_large');
@@ -81,6 +99,7 @@ export function ApiErrors(codes: readonly ErrorCode[], opts: RouteErrors = {}): 
         status,
         description: sorted.map((c) => `\`${c}\``).join(', '),
         schema: errorEnvelopeSchema(sorted),
+        ...(status === 429 ? { headers: RATE_LIMITED_HEADERS } : {}),
       });
     });
   return applyDecorators(ApiExtraModels(FieldError), ...responses);

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { AppError, BrokerClient, ResolvedNumber, TwilioWebhookEvents } from '@nixflex/common';
 import { TwilioPaths } from '@nixflex/common/twilio';
+import { FloodLimited } from './flood-guard';
 import { EMPTY_TWIML, TwilioForm, TwilioParams, TwilioWebhook, VerifiedNumber } from './twilio-webhook.guard';
 
 /**
@@ -8,13 +9,15 @@ import { EMPTY_TWIML, TwilioForm, TwilioParams, TwilioWebhook, VerifiedNumber } 
  * lets through only a request signed for the dialled number (`To`) we hold.
  * Then one confirmed publish and an empty TwiML answer: nothing slow (no DB
  * write, no LLM) happens inside Twilio's window. Duplicates are removed by
- * messaging, which claims the MessageSid atomically.
+ * messaging, which claims the MessageSid atomically. A caller over its
+ * flood limit is answered the same empty TwiML and dropped (flood-guard.ts).
  */
 @Controller()
 export class TwilioSmsInboundController {
   constructor(private readonly broker: BrokerClient) {}
 
   @TwilioWebhook({ path: TwilioPaths.sms, numberParam: 'To' })
+  @FloodLimited('sms')
   async inbound(
     @TwilioForm() params: TwilioParams,
     @VerifiedNumber() number: ResolvedNumber,

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NumberResolverModule } from '@nixflex/common/numbers';
+import { RedisModule } from '@nixflex/common/redis';
+import { TwilioFloodGuard } from './flood-guard';
 import { FormBodyParser } from './form-body';
 import { TwilioSmsInboundController } from './sms-inbound.controller';
 import { TwilioSmsStatusController } from './sms-status.controller';
@@ -14,13 +16,14 @@ import { TwilioVoiceCallbacksController } from './voice-callbacks.controller';
  * (../customer-webhooks), which the engine sends out to customers.
  */
 @Module({
-  imports: [NumberResolverModule],
+  // Redis: the flood limits per caller, shared by every webhooks replica.
+  imports: [NumberResolverModule, RedisModule],
   controllers: [
     TwilioSmsStatusController,
     TwilioSmsInboundController,
     TwilioVoiceAnswerController,
     TwilioVoiceCallbacksController,
   ],
-  providers: [FormBodyParser, TwilioWebhookGuard],
+  providers: [FormBodyParser, TwilioWebhookGuard, TwilioFloodGuard],
 })
 export class TwilioWebhooksModule {}

@@ -1,6 +1,7 @@
 import { Controller, Logger, Query } from '@nestjs/common';
 import { AnswerCallCommand, BrokerClient, ResolvedNumber, VoiceCommands } from '@nixflex/common';
 import { TwilioPaths } from '@nixflex/common/twilio';
+import { FloodLimited } from './flood-guard';
 import { TwilioForm, TwilioParams, TwilioWebhook, VerifiedNumber } from './twilio-webhook.guard';
 import { apologyTwiml } from './voice-twiml';
 
@@ -26,6 +27,7 @@ export class TwilioVoiceAnswerController {
   constructor(private readonly broker: BrokerClient) {}
 
   @TwilioWebhook({ path: TwilioPaths.voice, numberParam: 'To' })
+  @FloodLimited('calls')
   inbound(@TwilioForm() params: TwilioParams, @VerifiedNumber() number: ResolvedNumber): Promise<string> {
     return this.answer(params, number, 'inbound');
   }

@@ -61,6 +61,29 @@ export interface Config {
    * on (they have no HTTP server of their own; 0: none).
    */
   metrics: { token?: string; numbersPort: number; messagingPort: number };
+  rateLimits: RateLimitSettings;
+}
+
+/**
+ * The `RATE_LIMIT_*` variables (docs/operations.md "Rate limits"): the /v1
+ * API per key and per account (fixed windows counted in Redis; an account may
+ * have its own rates, `npm run cli -- account:rate-limits`), and Twilio's
+ * inbound SMS and call webhooks per caller (`From`).
+ */
+export interface RateLimitSettings {
+  /** Requests one API key may make per window (the default 500 per 10 s: 50/s on average). */
+  keyPerWindow: number;
+  /** Requests all of an account's keys together may make per window (default 1000 per 10 s). */
+  accountPerWindow: number;
+  /** The window (seconds); a quota may be spent in one burst, then the next window starts whole. */
+  windowS: number;
+  /** How long a gateway keeps an account's overrides before reading them again. */
+  overrideCacheMs: number;
+  /** Inbound SMS one caller (`From`) may send to our numbers per `twilioFromWindowS`. */
+  twilioSmsPerFrom: number;
+  /** Inbound calls one caller (`From`) may place to our numbers per `twilioFromWindowS`. */
+  twilioCallsPerFrom: number;
+  twilioFromWindowS: number;
 }
 
 /** How calls sound and when a silent or slow call gives up (the `VOICE_*` variables). */
@@ -229,6 +252,15 @@ export function loadConfig(env: Env = process.env): Config {
       token: r.optional('METRICS_TOKEN'),
       numbersPort: r.int('NUMBERS_METRICS_PORT', 9101, 0, 65535),
       messagingPort: r.int('MESSAGING_METRICS_PORT', 9102, 0, 65535),
+    },
+    rateLimits: {
+      keyPerWindow: r.int('RATE_LIMIT_KEY_PER_WINDOW', 500, 1, 100_000_000),
+      accountPerWindow: r.int('RATE_LIMIT_ACCOUNT_PER_WINDOW', 1000, 1, 100_000_000),
+      windowS: r.int('RATE_LIMIT_WINDOW_S', 10, 1, 3600),
+      overrideCacheMs: r.int('RATE_LIMIT_OVERRIDE_CACHE_MS', 5000, 0, 300_000),
+      twilioSmsPerFrom: r.int('RATE_LIMIT_TWILIO_SMS_PER_FROM', 30, 1, 1_000_000),
+      twilioCallsPerFrom: r.int('RATE_LIMIT_TWILIO_CALLS_PER_FROM', 10, 1, 1_000_000),
+      twilioFromWindowS: r.int('RATE_LIMIT_TWILIO_FROM_WINDOW_S', 60, 1, 86_400),
     },
   };
   config.publicVoiceBaseUrl = publicVoiceBaseUrl(r, config);
