@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { AppError, SerializedAppError } from '../errors';
+import { requestIdHeaders } from '../context';
 import type { CommandKey, CommandRequest, CommandResponse, EventKey, EventPayload } from '../contracts';
 import { AmqpBroker } from './amqp-broker';
 
@@ -49,7 +50,8 @@ export class BrokerClient {
     await this.broker.publish(this.broker.topology.eventsExchange, key, content, {
       messageId: opts.messageId ?? randomUUID(),
       type: key,
-      headers: opts.headers,
+      // The current request's id (the outbox relay passes its row's instead).
+      headers: { ...requestIdHeaders(), ...opts.headers },
     });
   }
 
@@ -95,6 +97,7 @@ export class BrokerClient {
             messageId: correlationId,
             type: key,
             timestamp: Date.now(),
+            headers: requestIdHeaders(),
             ...(opts.expireWithTimeout ? { expiration: String(timeoutMs) } : {}),
             mandatory: true,
           },

@@ -49,6 +49,8 @@ export interface Config {
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** `LOG_FORMAT`: one JSON object a line, or pino-pretty's coloured text (default in development). */
+  logFormat: 'json' | 'pretty';
   /** Development/test only: shifts the services' `Clock` (quiet hours, scheduled sends) by this much. */
   clockOffsetMs: number;
 }
@@ -209,6 +211,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    logFormat: r.oneOf('LOG_FORMAT', nodeEnv === 'development' ? 'pretty' : 'json', [
+      'json',
+      'pretty',
+    ] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
   };
   config.publicVoiceBaseUrl = publicVoiceBaseUrl(r, config);
