@@ -67,7 +67,13 @@ export function createPino(
   const stream =
     dest ??
     (cfg.logFormat === 'pretty'
-      ? pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? pretty({
+          sync: true,
+          singleLine: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service,context',
+          messageFormat: '{service} {if context}[{context}] {end}{msg}',
+        })
       : pino.destination({ dest: 1, sync: true }));
   return pino(
     {
