@@ -128,7 +128,7 @@ interface RequestWithRoute {
  * status and duration.
  */
 export function installRequestLogging(fastify: FastifyInstance): void {
-  const log = () => root!.child({ context: 'Http' });
+  const log = root!.child({ context: 'Http' });
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, req.id);
     done();
@@ -151,8 +151,8 @@ export function installRequestLogging(fastify: FastifyInstance): void {
       duration_ms: Math.round(reply.elapsedTime * 10) / 10,
     };
     const msg = `${r.method} ${route} ${status}`;
-    if (status >= 500) log().error(line, msg);
-    else log().info(line, msg);
+    if (status >= 500) log.error(line, msg);
+    else log.info(line, msg);
     done();
   });
 }
