@@ -23,6 +23,17 @@ const ENTRY: Record<ProcessName, string> = PROCESSES;
 
 export const SERVICE_NAMES = ['numbers', 'messaging', 'webhooks', 'voice', 'gateway'] as const;
 
+/** A service's log line: these fields, plus whatever the line adds. */
+export interface LogEntry {
+  service: string;
+  level: string;
+  time: string;
+  msg: string;
+  context?: string;
+  request_id?: string;
+  [field: string]: unknown;
+}
+
 export interface StackOptions {
   /** Extra environment for the services (e.g. LLM_BASE_URL: '' to run without an LLM). */
   env?: Record<string, string>;
@@ -252,6 +263,23 @@ export class Stack {
     } catch {
       return '(no log)';
     }
+  }
+
+  /**
+   * The services' log lines as objects (JSON by default; see docs/operations.md
+   * "Logs"), in order; lines that are not JSON (the sandboxes') are skipped.
+   */
+  logEntries(): LogEntry[] {
+    const entries: LogEntry[] = [];
+    for (const line of fs.readFileSync(this.logFile, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        entries.push(JSON.parse(line) as LogEntry);
+      } catch {
+        // A line cut short by a kill.
+      }
+    }
+    return entries;
   }
 
   /** One SQL query against this stack's database. */

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './config';
+export * from './context';
 export * from './broker';
 export * from './contracts';
 export * from './db';

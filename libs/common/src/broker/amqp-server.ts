@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
+import { REQUEST_ID_HEADER, runWithRequestId } from '../context';
 import { AppError, SerializedAppError, isTransientInfrastructureError } from '../errors';
 import { until } from '../poll/until';
 import { DeadLetterReason, countConsume, countDeadLetter } from '../metrics/instruments';
@@ -180,9 +181,34 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     return JSON.parse(msg.content.toString('utf8'));
   }
 
-  private async run(handler: MessageHandler, data: unknown, msg: ConsumeMessage): Promise<unknown> {
+  /**
+   * Runs a handler inside the request id its message carries (so its log
+   * lines and what it sends on share it), then logs one line for the message.
+   */
+  private run(handler: MessageHandler, data: unknown, msg: ConsumeMessage): Promise<unknown> {
     const ctx = new AmqpContext([msg]);
-    return lastValueFrom(this.transformToObservable(await handler(data, ctx)), { defaultValue: undefined });
+    return runWithRequestId(msg.properties.headers?.[REQUEST_ID_HEADER], async () => {
+      const started = performance.now();
+      let outcome = 'failed';
+      try {
+        const result = await lastValueFrom(this.transformToObservable(await handler(data, ctx)), {
+          defaultValue: undefined,
+        });
+        outcome = 'ok';
+        return result;
+      } finally {
+        const kind = handler.isEventHandler ? 'event' : 'command';
+        this.logger.log({
+          msg: `${kind} ${ctx.routingKey} ${outcome}`,
+          kind,
+          key: ctx.routingKey,
+          message_id: ctx.messageId,
+          attempt: ctx.attempt,
+          outcome,
+          duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        });
+      }
+    });
   }
 
   private async onCommand(ch: Channel, msg: ConsumeMessage): Promise<void> {

@@ -3,6 +3,7 @@ import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { AppError, SerializedAppError } from '../errors';
 import { observeRpc } from '../metrics/instruments';
+import { requestIdHeaders } from '../context';
 import type { CommandKey, CommandRequest, CommandResponse, EventKey, EventPayload } from '../contracts';
 import { AmqpBroker } from './amqp-broker';
 
@@ -50,7 +51,8 @@ export class BrokerClient {
     await this.broker.publish(this.broker.topology.eventsExchange, key, content, {
       messageId: opts.messageId ?? randomUUID(),
       type: key,
-      headers: opts.headers,
+      // The current request's id (the outbox relay passes its row's instead).
+      headers: { ...requestIdHeaders(), ...opts.headers },
     });
   }
 
@@ -96,6 +98,7 @@ export class BrokerClient {
             messageId: correlationId,
             type: key,
             timestamp: Date.now(),
+            headers: requestIdHeaders(),
             ...(opts.expireWithTimeout ? { expiration: String(timeoutMs) } : {}),
             mandatory: true,
           },

@@ -53,6 +53,8 @@ export interface Config {
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** `LOG_FORMAT`: one JSON object a line, or pino-pretty's coloured text (default in development). */
+  logFormat: 'json' | 'pretty';
   /** Development/test only: shifts the services' `Clock` (quiet hours, scheduled sends) by this much. */
   clockOffsetMs: number;
   /**
@@ -247,6 +249,10 @@ export function loadConfig(env: Env = process.env): Config {
     llmMonthlyTokenBudget: r.int('LLM_MONTHLY_TOKEN_BUDGET', 0, 0, 1_000_000_000_000),
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
+    logFormat: r.oneOf('LOG_FORMAT', nodeEnv === 'development' ? 'pretty' : 'json', [
+      'json',
+      'pretty',
+    ] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
     metrics: {
       token: r.optional('METRICS_TOKEN'),

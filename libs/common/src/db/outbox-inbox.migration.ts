@@ -6,7 +6,13 @@ import type { QueryRunner } from 'typeorm';
  */
 export const OUTBOX_TABLE = {
   name: 'outbox',
-  columns: { id: '"id"', routingKey: '"routing_key"', payload: '"payload"', createdAt: '"created_at"' },
+  columns: {
+    id: '"id"',
+    routingKey: '"routing_key"',
+    payload: '"payload"',
+    createdAt: '"created_at"',
+    requestId: '"request_id"',
+  },
 } as const;
 
 /**
@@ -34,4 +40,20 @@ export async function createOutboxAndInbox(q: QueryRunner, schema: string): Prom
 export async function dropOutboxAndInbox(q: QueryRunner, schema: string): Promise<void> {
   await q.query(`DROP TABLE "${schema}"."inbox"`);
   await q.query(`DROP TABLE "${schema}"."${OUTBOX_TABLE.name}"`);
+}
+
+/**
+ * The request id an event was written under (`x-request-id` on the published
+ * message), added to every service's outbox by one migration each.
+ */
+export async function addOutboxRequestId(q: QueryRunner, schema: string): Promise<void> {
+  await q.query(
+    `ALTER TABLE "${schema}"."${OUTBOX_TABLE.name}" ADD COLUMN ${OUTBOX_TABLE.columns.requestId} text`,
+  );
+}
+
+export async function dropOutboxRequestId(q: QueryRunner, schema: string): Promise<void> {
+  await q.query(
+    `ALTER TABLE "${schema}"."${OUTBOX_TABLE.name}" DROP COLUMN ${OUTBOX_TABLE.columns.requestId}`,
+  );
 }

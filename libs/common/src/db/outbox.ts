@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerClient } from '../broker/broker-client';
+import { REQUEST_ID_HEADER, currentRequestId } from '../context';
 import type { EventKey, EventPayload } from '../contracts';
 import { outboxPublished, watchOutboxLag } from '../metrics/metrics';
 import { Poller } from '../poll/poller';
@@ -10,13 +11,15 @@ import { OUTBOX_TABLE } from './outbox-inbox.migration';
 const BATCH = 200;
 const c = OUTBOX_TABLE.columns;
 /** The columns an event row is written and read with, in `OutboxRow` order. */
-const COLUMNS = `${c.id}, ${c.routingKey}, ${c.payload}`;
+const COLUMNS = `${c.id}, ${c.routingKey}, ${c.payload}, ${c.requestId}`;
 
 /** An outbox row as the relay reads it. */
 interface OutboxRow {
   id: string;
   routing_key: string;
   payload: unknown;
+  /** The request the event was written for (published as `x-request-id`); null outside one. */
+  request_id: string | null;
 }
 
 /**
@@ -63,10 +66,11 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
     const row = this.row(key, payload);
-    await manager.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1, $2, $3)`, [
+    await manager.query(`INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1, $2, $3, $4)`, [
       row.id,
       row.routing_key,
       row.payload,
+      row.request_id,
     ]);
     return row.id;
   }
@@ -74,15 +78,25 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
   /**
    * The outbox insert for a caller that folds it into a statement of its own
    * (one round trip): `INSERT INTO <outbox> (...) SELECT <id>, <routing key>,
-   * <payload> FROM <from>`, each a SQL expression of the caller's statement.
+   * <payload>, <request id> FROM <from>`, each a SQL expression of the
+   * caller's statement (the request id a text parameter given `row`'s
+   * `request_id`, or none).
    */
-  insertFrom(from: string, id: string, routingKey: string, payload: string): string {
-    return `INSERT INTO ${this.table} (${COLUMNS}) SELECT ${id}, ${routingKey}, ${payload} FROM ${from}`;
+  insertFrom(from: string, id: string, routingKey: string, payload: string, requestId = 'NULL'): string {
+    return `INSERT INTO ${this.table} (${COLUMNS}) SELECT ${id}, ${routingKey}, ${payload}, ${requestId}::text FROM ${from}`;
   }
 
-  /** An outbox row's values (id, routing key, JSON payload) for such a statement. */
-  row<K extends EventKey>(key: K, payload: EventPayload<K>): { id: string; routing_key: K; payload: string } {
-    return { id: randomUUID(), routing_key: key, payload: JSON.stringify(payload) };
+  /** An outbox row's values (id, routing key, JSON payload, current request id) for such a statement. */
+  row<K extends EventKey>(
+    key: K,
+    payload: EventPayload<K>,
+  ): { id: string; routing_key: K; payload: string; request_id: string | null } {
+    return {
+      id: randomUUID(),
+      routing_key: key,
+      payload: JSON.stringify(payload),
+      request_id: currentRequestId() ?? null,
+    };
   }
 
   private get table(): string {
@@ -119,6 +133,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
         rows.map((r) =>
           this.broker.publishRawEvent(r.routing_key, Buffer.from(JSON.stringify(r.payload)), {
             messageId: r.id,
+            headers: r.request_id ? { [REQUEST_ID_HEADER]: r.request_id } : {},
           }),
         ),
       );

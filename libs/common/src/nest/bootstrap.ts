@@ -1,4 +1,4 @@
-import { INestApplication, INestMicroservice, LogLevel, Logger } from '@nestjs/common';
+import { INestApplication, INestMicroservice, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NestMicroservice } from '@nestjs/microservices';
@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AmqpServer } from '../broker/amqp-server';
 import { ServiceName } from '../broker/topology';
 import { Config } from '../config';
+import { acceptRequestId } from '../context';
 import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
@@ -13,6 +14,7 @@ import { initMetrics, serveHttpMetrics, serveMetricsPort } from '../metrics';
 import { HttpErrorFilter, sendError, toHttpError } from './http-exception.filter';
 import { HealthService } from './core.module';
 import { armDrain, processDrain } from './drain';
+import { installRequestLogging, serviceLogger, useServiceLogger } from './logger';
 import { processBroker } from './process-broker';
 import { RpcErrorFilter } from './rpc-exception.filter';
 import {
@@ -23,17 +25,13 @@ import {
   probeBroker,
 } from './start-failure';
 
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
-
-function logLevels(cfg: Config): LogLevel[] {
-  return LEVELS.slice(0, LEVELS.indexOf(cfg.logLevel) + 1);
-}
-
 /** How long a starting service waits for Postgres and RabbitMQ before giving up. */
 const BOOT_WAIT_MS = 30_000;
 
 async function prepare(service: ServiceName): Promise<Config> {
   const cfg = configOrStartFailure(service);
+  // JSON lines through nestjs-pino (see logger.ts); start failures stay one plain line.
+  Logger.overrideLogger(useServiceLogger(service, cfg));
   const logger = new Logger(service);
   initMetrics(service);
   // A stray rejection must be visible, but must not take down a process that
@@ -41,7 +39,6 @@ async function prepare(service: ServiceName): Promise<Config> {
   process.on('unhandledRejection', (reason) => {
     logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`);
   });
-  Logger.overrideLogger(logLevels(cfg));
   try {
     await waitFor(logger, async () => {
       const { name, created } = await ensureDatabase(cfg.databaseUrl);
@@ -104,7 +101,7 @@ export async function bootstrapMicroservice(
   try {
     const app = await NestFactory.createMicroservice(module as any, {
       strategy: transport(service, cfg),
-      logger: logLevels(cfg),
+      logger: serviceLogger(),
     });
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new RpcErrorFilter());
@@ -156,16 +153,20 @@ async function startHttp(
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     trustProxy: true,
     maxParamLength: 2048,
+    // The request id: the caller's X-Request-Id when valid, else a new one (logger.ts).
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, unknown> }) => acceptRequestId(req.headers['x-request-id']),
     // Router-level refusals (malformed URL, URI too long) in our error shape too.
     frameworkErrors: (err: Error, _req: unknown, reply: FastifyReply) =>
       sendError(reply, toHttpError(err, logger)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as any, adapter, {
-    logger: logLevels(cfg),
+    logger: serviceLogger(),
   });
   // Body-parser errors (bad JSON, too large, wrong content type) happen before
   // Nest's filters run; they get the same error shape here.
   const fastify = app.getHttpAdapter().getInstance();
+  installRequestLogging(fastify);
   fastify.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(err, logger)));
   serveHttpMetrics(service, fastify, cfg);
   app.useGlobalPipes(createValidationPipe());

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   CustomerEventEmit,
+  currentRequestId,
   InboxEntry,
   Outbox,
   Page,
@@ -71,6 +72,7 @@ export interface OutboxValues {
   id: string;
   routing_key: string;
   payload: string;
+  request_id: string | null;
 }
 
 /** A status change as `applyStatus` writes it (the message's columns, its history row). */
@@ -399,7 +401,7 @@ export class MessagesRepository extends TransactionalRepository {
          INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
          SELECT "id", 'queued', 'api', $6 FROM msg
        ), event AS (
-         ${outbox.insertFrom('msg', '$15', '$16', '$17::jsonb')}
+         ${outbox.insertFrom('msg', '$15', '$16', '$17::jsonb', '$20')}
        )
        SELECT "id" FROM msg`,
       insertScheduledOutbound: `WITH opted_out AS (
@@ -501,7 +503,7 @@ export class MessagesRepository extends TransactionalRepository {
          INSERT INTO ${history} ("message_id", "status", "error_code", "source", "occurred_at")
          SELECT "id", $2, $8, $9, $4 FROM msg
        )
-       ${outbox.insertFrom('msg', '$10', '$11', '$12::jsonb')}`,
+       ${outbox.insertFrom('msg', '$10', '$11', '$12::jsonb', '$13')}`,
       // The decision is the status module's table ($4), looked up by the
       // locked row's status and whether its Twilio account is the callback's.
       applyCallbackToOwnedSid: `WITH prev AS (
@@ -531,7 +533,7 @@ export class MessagesRepository extends TransactionalRepository {
          INSERT INTO ${history} ("message_id", "status", "error_code", "source", "occurred_at")
          SELECT "message_id", $6::text, $9::text, 'twilio_callback', $8 FROM msg
        ), event AS (
-         ${outbox.insertFrom('msg', '$12', '$13', '$14::jsonb || to_jsonb(msg)')}
+         ${outbox.insertFrom('msg', '$12', '$13', '$14::jsonb || to_jsonb(msg)', '$20')}
        ), customer_event AS (
          ${outbox.insertFrom(
            `msg JOIN ${messages} c ON c."id" = msg."message_id" AND c."direction" = 'outbound'`,
@@ -541,6 +543,7 @@ export class MessagesRepository extends TransactionalRepository {
              ...STATUS_CUSTOMER_EVENT_FROM_ROW,
              data: `($18::jsonb -> 'data') || ${jsonObject(STATUS_CUSTOMER_DATA_FROM_ROW)}`,
            })}`,
+           '$20',
          )}
        ), callback AS (
          INSERT INTO ${callbacks} ("twilio_sid", "status", "error_code", "received_at", "applied_at", "outcome")
@@ -577,7 +580,15 @@ export class MessagesRepository extends TransactionalRepository {
       m ?? this.ds,
       'sms_insert_queued_outbound',
       this.sql.insertQueuedOutbound,
-      [...outboundParams(row), event.id, event.routing_key, event.payload, row.callId, row.expiresAt ?? null],
+      [
+        ...outboundParams(row),
+        event.id,
+        event.routing_key,
+        event.payload,
+        row.callId,
+        row.expiresAt ?? null,
+        event.request_id,
+      ],
     );
     return rows.length === 1;
   }
@@ -852,6 +863,7 @@ export class MessagesRepository extends TransactionalRepository {
       event.id,
       event.routing_key,
       event.payload,
+      event.request_id,
     ]);
   }
 
@@ -896,6 +908,7 @@ export class MessagesRepository extends TransactionalRepository {
         change.customerRoutingKey,
         change.customerEvent === null ? null : JSON.stringify(change.customerEvent),
         change.customerErrorMessage,
+        currentRequestId() ?? null,
       ],
     );
     return { found: row.found > 0, outcome: row.outcome };
