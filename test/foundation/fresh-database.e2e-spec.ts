@@ -137,6 +137,7 @@ describe('npm start on a database that does not exist', () => {
         status: 'ok',
         database: 'up',
         broker: 'up',
+        redis: 'up',
         services: { numbers: 'up', messaging: 'up', webhooks: 'up', voice: 'up' },
       });
       // Created once, by the preflight, before any service started.
