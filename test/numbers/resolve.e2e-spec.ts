@@ -50,7 +50,7 @@ describe('numbers: resolution and the resolver cache', () => {
   const resolve = (phone: string) => client.request(NumbersCommands.numbersResolve, { phone_number: phone });
 
   beforeAll(async () => {
-    stack = await Stack.start();
+    stack = await Stack.start({ env: { LLM_ALLOWED_MODELS: 'stub-model,stub-large' } });
     acme = await createAccount(stack, 'Acme Dental');
     broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
     await broker.start();

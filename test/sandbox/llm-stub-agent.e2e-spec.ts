@@ -37,6 +37,9 @@ describe('agent layer against the stub LLM', () => {
     maxRetries: 0,
     toolMaxRounds: 3,
     toolMaxMs: 5000,
+    maxTokens: 0,
+    voiceMaxTokens: 0,
+    allowedModels: ['agent-model', 'gpt-4o-mini'],
     ...over,
   });
   const requests = () => adminCall(stub.url, 'GET', '/__admin/requests');

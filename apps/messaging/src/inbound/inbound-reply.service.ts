@@ -5,6 +5,7 @@ import { calendarTools } from '@nixflex/common/calendar-tools';
 import { CallerHistoryClient } from '@nixflex/common/history';
 import { SmsSendService } from '../sms/accept/send.service';
 import { ConversationRepository } from './conversation.repository';
+import { GuardVerdict, ReplyGuards } from './guards/reply-guards';
 import { InboundEvents } from './inbound-events';
 import { InboundRepliesRepository } from './inbound-replies.repository';
 import { clampReply, helpText } from './keywords';
@@ -37,7 +38,7 @@ export interface OwedReply {
 /** How an owed reply ended. */
 export type ReplyOutcome =
   | { state: 'sent'; reply: OwedReply; replyId: string; text: string }
-  | { state: 'failed' | 'skipped'; reply: OwedReply; code: string; reason: string };
+  | { state: 'failed' | 'skipped'; reply: OwedReply; code: string; reason: string; guard?: GuardVerdict };
 
 /**
  * Sends the reply an inbound message is owed: claims it (one consumer wins;
@@ -57,6 +58,7 @@ export class InboundReplyService implements OnModuleInit {
     private readonly sender: SmsSendService,
     private readonly callerHistory: CallerHistoryClient,
     private readonly broker: BrokerClient,
+    private readonly guards: ReplyGuards,
   ) {}
 
   onModuleInit(): void {
@@ -77,6 +79,9 @@ export class InboundReplyService implements OnModuleInit {
       text = helpText(owed.number);
     } else {
       if (!this.agent.configured) return fail('skipped', 'llm_not_configured', 'No LLM is configured');
+      const guard = await this.guards.check(owed.inboundId);
+      if (guard)
+        return this.finish({ state: 'skipped', reply: owed, code: guard.code, reason: guard.reason, guard });
       try {
         text = await this.agentText(owed);
       } catch (err) {
@@ -188,6 +193,7 @@ export class InboundReplyService implements OnModuleInit {
       } else {
         await this.replies.settle(m, inboundId, outcome.state, outcome.reason);
         await this.conversation.recordReplyProblem(m, inboundId, outcome.code, outcome.reason);
+        if (outcome.guard) await this.guards.announce(m, outcome.reply, outcome.guard);
       }
     });
     this.events.flush();

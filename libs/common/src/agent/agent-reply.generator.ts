@@ -162,7 +162,8 @@ export class AgentReplyGenerator {
   }
 
   private request(req: AgentReplyRequest): ChatRequest {
-    return { model: req.number.llm_model, messages: agentMessages(req), signal: req.signal };
+    const maxTokens = req.channel === 'voice' ? this.settings.voiceMaxTokens : this.settings.maxTokens;
+    return { model: req.number.llm_model, messages: agentMessages(req), signal: req.signal, maxTokens };
   }
 }
 
