@@ -281,10 +281,15 @@ export class SmsDto {
   })
   soft_failure_at: string | null;
 
-  @ApiProperty({ type: String, nullable: true, description: "Twilio's error code" })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "Twilio's error code; on an inbound message, why the agent did not answer it (`llm_failed`, `llm_not_configured`, `loop_detected`, `reply_cap_reached`, a send refusal such as `recipient_opted_out`)",
+  })
   error_code: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'The error in words' })
   error_message: string | null;
 
   @ApiProperty({ type: 'integer' })
