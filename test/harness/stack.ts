@@ -205,6 +205,18 @@ export class Stack {
     await exited;
   }
 
+  /** SIGTERM, as an orchestrator stops a container: how long the process took to exit, and how. */
+  async terminate(name: ProcessName): Promise<{ ms: number; code: number | null; signal: string | null }> {
+    const child = this.procs.get(name);
+    if (!child || child.exitCode !== null) throw new Error(`${name} is not running`);
+    const started = Date.now();
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
+    child.kill('SIGTERM');
+    return { ...(await exited), ms: Date.now() - started };
+  }
+
   async restart(name: ProcessName): Promise<void> {
     await this.kill(name);
     this.spawn(name);

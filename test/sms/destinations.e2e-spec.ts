@@ -50,6 +50,7 @@ describe('SMS destinations: allowed_destination_countries', () => {
       allowed_destination_countries: ['GB'],
       quiet_hours: { start: '21:00', end: '09:00' },
       respect_quiet_hours_default: false,
+      monthly_token_budget: null,
       updated_at: null,
     });
   });

@@ -11,6 +11,7 @@ import { CustomerWebhooksModule } from './customer-webhooks/customer-webhooks.mo
 import { HealthController } from './health/health.controller';
 import { PhoneNumbersModule } from './phone-numbers/phone-numbers.module';
 import { SmsModule } from './sms/sms.module';
+import { UsageModule } from './usage/usage.module';
 
 @Module({
   imports: [
@@ -24,6 +25,7 @@ import { SmsModule } from './sms/sms.module';
     CustomerWebhooksModule,
     BookingsModule,
     AccountSettingsModule,
+    UsageModule,
   ],
   controllers: [HealthController],
 })

@@ -5,6 +5,7 @@
  *   npm run cli -- keys:revoke key_...
  *   npm run cli -- account:settings --account acct_... [--allowed-destination-countries GB,IE]
  *     [--quiet-hours 21:00-09:00] [--respect-quiet-hours-default true|false]
+ *     [--monthly-token-budget N|default]   (0 = unlimited; default = LLM_MONTHLY_TOKEN_BUDGET)
  *   npm run cli -- credentials:reencrypt
  * Prints one line of JSON. The secret is shown here once and never stored.
  */
@@ -119,6 +120,8 @@ function settingsBody(args: string[]): UpdateAccountSettingsBody {
     }
     plain.respect_quiet_hours_default = respect === 'true';
   }
+  const budget = flag(args, '--monthly-token-budget');
+  if (budget !== undefined) plain.monthly_token_budget = budget === 'default' ? null : Number(budget);
   const body = plainToInstance(UpdateAccountSettingsBody, plain);
   const errors = validateSync(body, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {

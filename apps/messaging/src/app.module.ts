@@ -3,6 +3,7 @@ import { CoreModule } from '@nixflex/common';
 import { CAMPAIGN_ENTITIES } from './campaigns/campaign.entities';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { RedisModule } from '@nixflex/common/redis';
+import { LlmUsageModule } from '@nixflex/common/usage';
 import { AccountDestinations } from './destinations/account-destinations.entity';
 import { HealthHandler } from './health/health.handler';
 import { InboundReply } from './inbound/inbound-reply.entity';
@@ -18,6 +19,7 @@ import { SmsModule } from './sms/sms.module';
       entities: [...SMS_ENTITIES, OptOut, InboundReply, AccountDestinations, ...CAMPAIGN_ENTITIES],
     }),
     RedisModule,
+    LlmUsageModule.forService('messaging'),
     SmsModule,
     InboundModule,
     CampaignsModule,

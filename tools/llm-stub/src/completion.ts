@@ -61,6 +61,16 @@ export function defaultReply(messages: unknown): string {
 /** Rough token estimate: four characters per token. */
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
+/**
+ * The completion's tokens as a model counts what it generated: one per
+ * streamed token of the words (what `splitTokens` sends), plus the tool
+ * calls' names and arguments at four characters a token.
+ */
+export function completionTokens(content: string, toolCalls: readonly StubToolCall[] = []): number {
+  const calls = toolCalls.reduce((n, c) => n + tokens(c.name + c.arguments), 0);
+  return splitTokens(content).length + calls;
+}
+
 export function promptText(messages: unknown): string {
   return Array.isArray(messages) ? messages.map((m) => textOf((m as ChatMessage)?.content)).join('\n') : '';
 }
@@ -76,7 +86,7 @@ export function chatCompletion(
   toolCalls: StubToolCall[] = [],
 ) {
   const promptTokens = tokens(promptText(messages));
-  const completionTokens = tokens(content);
+  const completion = completionTokens(content, toolCalls);
   const calls = toolCalls.map((c) => ({
     id: c.id,
     type: 'function',
@@ -105,8 +115,8 @@ export function chatCompletion(
     ],
     usage: {
       prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
+      completion_tokens: completion,
+      total_tokens: promptTokens + completion,
     },
     system_fingerprint: 'llm-stub',
   };
@@ -180,7 +190,7 @@ export class StreamFrames {
     let out = this.toolCallChunks() + this.chunk({}, this.toolCalls.length > 0 ? 'tool_calls' : 'stop');
     if (includeUsage) {
       const promptTokens = tokens(promptText(this.messages));
-      const completionTokens = tokens(this.content);
+      const completion = completionTokens(this.content, this.toolCalls);
       out += `data: ${JSON.stringify({
         id: this.id,
         object: 'chat.completion.chunk',
@@ -189,8 +199,8 @@ export class StreamFrames {
         choices: [],
         usage: {
           prompt_tokens: promptTokens,
-          completion_tokens: completionTokens,
-          total_tokens: promptTokens + completionTokens,
+          completion_tokens: completion,
+          total_tokens: promptTokens + completion,
         },
       })}\n\n`;
     }

@@ -17,6 +17,14 @@ export class AccountSettings {
   @Column('boolean', { name: 'respect_quiet_hours_default' })
   respectQuietHoursDefault: boolean;
 
+  /** Monthly LLM token budget; null = LLM_MONTHLY_TOKEN_BUDGET, 0 = unlimited. */
+  @Column('bigint', {
+    name: 'monthly_token_budget',
+    nullable: true,
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
+  })
+  monthlyTokenBudget: number | null;
+
   /** Rises by one per change; carried by `accounts.settings-changed.v1` so consumers keep the newest. */
   @Column('integer')
   version: number;

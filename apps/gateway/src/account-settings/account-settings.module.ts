@@ -9,5 +9,6 @@ import { AccountSettingsService } from './account-settings.service';
   imports: [TypeOrmModule.forFeature([AccountSettings])],
   controllers: [AccountSettingsController],
   providers: [AccountSettingsRepository, AccountSettingsService],
+  exports: [AccountSettingsService],
 })
 export class AccountSettingsModule {}

@@ -7,6 +7,7 @@ import {
   DEFAULT_QUIET_HOURS,
   Outbox,
   UpdateAccountSettingsBody,
+  UsageEvents,
 } from '@nixflex/common';
 import { AccountSettings } from './account-settings.entity';
 import { AccountSettingsRepository } from './account-settings.repository';
@@ -32,7 +33,8 @@ export class AccountSettingsService {
     if (
       body.allowed_destination_countries === undefined &&
       body.quiet_hours === undefined &&
-      body.respect_quiet_hours_default === undefined
+      body.respect_quiet_hours_default === undefined &&
+      body.monthly_token_budget === undefined
     ) {
       return this.get(accountId);
     }
@@ -50,6 +52,10 @@ export class AccountSettingsService {
         quietHoursEnd: body.quiet_hours?.end ?? current?.quietHoursEnd ?? DEFAULT_QUIET_HOURS.end,
         respectQuietHoursDefault:
           body.respect_quiet_hours_default ?? current?.respectQuietHoursDefault ?? false,
+        monthlyTokenBudget:
+          body.monthly_token_budget !== undefined
+            ? body.monthly_token_budget
+            : (current?.monthlyTokenBudget ?? null),
         version: (current?.version ?? 0) + 1,
         updatedAt: new Date(),
       };
@@ -60,6 +66,12 @@ export class AccountSettingsService {
         allowed_destination_countries: next.allowedDestinationCountries,
         quiet_hours: { start: next.quietHoursStart, end: next.quietHoursEnd },
         respect_quiet_hours_default: next.respectQuietHoursDefault,
+      });
+      // Messaging and voice keep the budget; both events carry the whole state and the same version.
+      await this.outbox.add(m, UsageEvents.tokenBudgetChanged, {
+        account_id: accountId,
+        version: next.version,
+        monthly_token_budget: next.monthlyTokenBudget,
       });
       return next;
     });
@@ -77,6 +89,7 @@ function toDto(s: AccountSettings | null): AccountSettingsDto {
       ? { start: s.quietHoursStart, end: s.quietHoursEnd }
       : { start: DEFAULT_QUIET_HOURS.start, end: DEFAULT_QUIET_HOURS.end },
     respect_quiet_hours_default: s?.respectQuietHoursDefault ?? false,
+    monthly_token_budget: s?.monthlyTokenBudget ?? null,
     updated_at: s ? s.updatedAt.toISOString() : null,
   };
 }

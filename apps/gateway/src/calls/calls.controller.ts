@@ -62,6 +62,7 @@ export class CallsController {
       'number_not_attached_to_agent',
       'idempotency_key_reused',
       'idempotency_key_in_use',
+      'token_budget_exhausted',
     ],
     { body: true },
   )

@@ -16,18 +16,16 @@ import { createHash } from 'node:crypto';
 import { DestinationPolicy } from '../destinations/destination-policy';
 import { AccountPolicy } from '../destinations/account-policy';
 import { COUNTRY_ZONES, QuietWindow, isAllowed, nextAllowed } from '../sms/schedule/quiet-hours';
+import { IDEMPOTENCY_TTL_MS } from '../sms/accept/send.service';
 import { expiresAtFor, parseSendAt } from '../sms/schedule/send-timing';
 import { statusRank } from '../sms/status/status-rules';
-import { Campaign } from './campaign.entities';
+import { Campaign, campaignNotFound as notFound } from './campaign.entities';
 import { CampaignQueryService } from './campaign-query.service';
 import { CampaignsRepository } from './campaigns.repository';
 import { CheckedRecipient, RecipientRules, checkRecipient } from './recipient-check';
 
 /** A placeholder name: letters, digits and underscores, not starting with a digit (CSV column names). */
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** How long a draft whose upload stopped is kept before the next create with its key replaces it. */
-const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 /**
  * Takes a campaign in: `create` checks the campaign's own fields and opens
@@ -212,10 +210,6 @@ export class CampaignIntakeService {
     if (!c || c.status !== 'draft') throw notFound(ref.campaign_id);
     return c;
   }
-}
-
-export function notFound(id: string): AppError {
-  return new AppError('campaign_not_found', `No campaign ${id.slice(0, 64)} in this account`);
 }
 
 /** When each country's recipients may first be sent to; `blocked`: countries the quiet window leaves no time in. */

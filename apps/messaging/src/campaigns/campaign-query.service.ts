@@ -14,7 +14,7 @@ import {
   encodeCursor,
 } from '@nixflex/common';
 import { DEFAULT_PAGE_LIMIT } from '@nixflex/common/db/keyset';
-import { Campaign } from './campaign.entities';
+import { Campaign, campaignNotFound } from './campaign.entities';
 import { CampaignsRepository, CampaignTally } from './campaigns.repository';
 import { SenderPace } from './sender-pace';
 
@@ -34,9 +34,7 @@ export class CampaignQueryService {
   /** A started campaign of the account (drafts are invisible), else `404 campaign_not_found`. */
   async visible(ref: CampaignRef): Promise<Campaign> {
     const c = await this.repo.findForAccount(ref.account_id, ref.campaign_id);
-    if (!c || c.status === 'draft') {
-      throw new AppError('campaign_not_found', `No campaign ${ref.campaign_id.slice(0, 64)} in this account`);
-    }
+    if (!c || c.status === 'draft') throw campaignNotFound(ref.campaign_id);
     return c;
   }
 

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { AppError } from '@nixflex/common';
 import type { CostEstimate } from '@nixflex/common/sms';
 
 /** Stored statuses; `scheduled` is shown for a running campaign whose start is ahead. */
@@ -132,3 +133,8 @@ export class CampaignRecipient {
 }
 
 export const CAMPAIGN_ENTITIES = [Campaign, CampaignRecipient];
+
+/** `404 campaign_not_found`: no campaign of that id in the account (or one the caller may not see). */
+export function campaignNotFound(id: string): AppError {
+  return new AppError('campaign_not_found', `No campaign ${id.slice(0, 64)} in this account`);
+}

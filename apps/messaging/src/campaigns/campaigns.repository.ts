@@ -21,11 +21,12 @@ export const OPTED_OUT_CODE = 'recipient_opted_out';
 export const CAMPAIGN_CANCELED_CODE = 'campaign_canceled';
 
 /**
- * A recipient's state from its row (`r`), its message (`m`) and its campaign
+ * A recipient's state from its row (`r`, when `withRecipient`: a recipient
+ * skipped at intake has no message), its message (`m`) and its campaign
  * (`c`): one SQL expression, so the counts, the list and its filter agree.
  */
-const STATE_SQL = `CASE
-  WHEN r."skip_reason" IS NOT NULL THEN 'skipped'
+const stateSql = ({ withRecipient }: { withRecipient: boolean }): string => `CASE
+  ${withRecipient ? `WHEN r."skip_reason" IS NOT NULL THEN 'skipped'` : ''}
   WHEN m."status" = 'scheduled' AND m."scheduled_for" > c."starts_at" THEN 'deferred'
   WHEN m."status" = 'scheduled' THEN 'pending'
   WHEN m."status" IN ('queued', 'accepted', 'sending') THEN 'queued'
@@ -35,6 +36,7 @@ const STATE_SQL = `CASE
   WHEN m."status" = 'canceled' AND m."error_code" = '${OPTED_OUT_CODE}' THEN 'skipped'
   WHEN m."status" = 'canceled' THEN 'canceled'
   ELSE 'failed' END`;
+const STATE_SQL = stateSql({ withRecipient: true });
 
 /** Work the sender has not finished: the campaign is not complete while any message is in it. */
 const UNFINISHED_SQL = `(m."status" = 'scheduled' OR m."dispatch_state" IN ('pending', 'in_flight', 'uncertain'))`;
@@ -435,7 +437,7 @@ export class CampaignsRepository extends TransactionalRepository {
     const states = await m.query<
       { campaign_id: string; state: CampaignRecipientState; n: number; segments: number; last: Date | null }[]
     >(
-      `SELECT m."campaign_id", ${STATE_SQL.replace(/r\."skip_reason" IS NOT NULL/, 'false')} AS "state",
+      `SELECT m."campaign_id", ${stateSql({ withRecipient: false })} AS "state",
               count(*)::int AS "n", sum(m."segments")::int AS "segments", max(m."scheduled_for") AS "last"
          FROM ${this.t.messages} m JOIN ${this.t.campaigns} c ON c."id" = m."campaign_id"
         WHERE m."campaign_id" = ANY($1) AND m."direction" = 'outbound'

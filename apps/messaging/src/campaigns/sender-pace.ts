@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { NumberResolver } from '@nixflex/common/numbers';
-import { paceOf, senderRate } from '../sms/pacing/rates';
+import { paceOf } from '../sms/pacing/rates';
 
 /** The pace a campaign's sender is held to, in segments per second (for the ETA). */
 @Injectable()
@@ -12,7 +12,7 @@ export class SenderPace {
     try {
       return paceOf(await this.numbers.resolve(fromNumber));
     } catch {
-      return paceOf({ phone_number: fromNumber, sms_rate_per_second: senderRate(fromNumber) });
+      return paceOf({ phone_number: fromNumber });
     }
   }
 }

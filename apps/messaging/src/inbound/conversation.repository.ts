@@ -51,16 +51,24 @@ export class ConversationRepository {
   /**
    * Stores a received message unless its Twilio SID is already stored: the
    * insert is the atomic claim of the SID (the unique `twilio_sid`). The id,
-   * or null for a duplicate.
+   * or null for a duplicate. The message is linked to a campaign when the
+   * last message that reached this sender (sent to Twilio) in the
+   * conversation was that campaign's: the thread then shows the reply as the
+   * campaign's.
    */
   async insertReceived(m: EntityManager, row: ReceivedSmsRow): Promise<string | null> {
     const { at, ...columns } = row;
+    const messages = tableOf(this.ds, SmsMessage);
     const result = await m
       .createQueryBuilder()
       .insert()
       .into(SmsMessage)
       .values({
         ...columns,
+        campaignId: () => `(SELECT o."campaign_id" FROM ${messages} o
+          WHERE o."account_id" = :linkAccount AND o."our_number" = :linkOurs AND o."other_party" = :linkOther
+            AND o."direction" = 'outbound' AND o."twilio_sid" IS NOT NULL
+          ORDER BY o."created_at" DESC LIMIT 1)`,
         direction: 'inbound',
         source: 'twilio_inbound',
         ourNumber: row.toNumber,
@@ -71,29 +79,12 @@ export class ConversationRepository {
         updatedAt: at,
       })
       .orIgnore()
+      .setParameters({ linkAccount: row.accountId, linkOurs: row.toNumber, linkOther: row.fromNumber })
       .returning(['id'])
       .updateEntity(false)
       .execute();
     const rows = result.raw as Array<Pick<SmsMessage, 'id'>>;
     return rows[0]?.id ?? null;
-  }
-
-  /**
-   * Links a received message to a campaign when the last message that reached
-   * this sender (sent to Twilio) in the conversation was that campaign's: the
-   * thread then shows the reply as the campaign's.
-   */
-  async linkToCampaign(m: EntityManager, id: string): Promise<void> {
-    const messages = tableOf(this.ds, SmsMessage);
-    await m.query(
-      `UPDATE ${messages} r SET "campaign_id" = (
-         SELECT o."campaign_id" FROM ${messages} o
-          WHERE o."account_id" = r."account_id" AND o."our_number" = r."our_number"
-            AND o."other_party" = r."other_party" AND o."direction" = 'outbound' AND o."twilio_sid" IS NOT NULL
-          ORDER BY o."created_at" DESC LIMIT 1)
-        WHERE r."id" = $1`,
-      [id],
-    );
   }
 
   /** The stored inbound message with this Twilio SID. */

@@ -35,11 +35,20 @@ export interface SmsOptedInData {
   message_id: string;
 }
 
+/** A reply not made because the account's monthly LLM token budget is used up. */
+export interface BudgetExhaustedSmsData {
+  message_id: string;
+  month: string;
+  monthly_token_budget: number | null;
+  used: number;
+}
+
 interface InboundEventData {
   'sms.received': SmsReceivedData;
   'sms.replied': SmsRepliedData;
   'sms.opted_out': SmsOptedOutData;
   'sms.opted_in': SmsOptedInData;
+  'llm.budget_exhausted': BudgetExhaustedSmsData & { channel: 'sms' };
 }
 
 /**
@@ -66,6 +75,13 @@ export class InboundEvents {
 
   optedIn(m: EntityManager, number: ResolvedNumber, at: Date, data: SmsOptedInData): Promise<void> {
     return this.emit(m, number, 'sms.opted_in', data.message_id, at, data);
+  }
+
+  budgetExhausted(m: EntityManager, number: ResolvedNumber, data: BudgetExhaustedSmsData): Promise<void> {
+    return this.emit(m, number, 'llm.budget_exhausted', data.message_id, new Date(), {
+      channel: 'sms',
+      ...data,
+    });
   }
 
   /** Starts the relay of what the committed transactions wrote. */

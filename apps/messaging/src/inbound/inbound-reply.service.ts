@@ -1,8 +1,15 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppError, BrokerClient, ResolvedNumber } from '@nixflex/common';
-import { AgentReplyGenerator, AgentReplyRequest, AgentTurn, llmFailureText } from '@nixflex/common/agent';
+import {
+  AgentReplyGenerator,
+  AgentReplyRequest,
+  AgentTurn,
+  UsageTally,
+  llmFailureText,
+} from '@nixflex/common/agent';
 import { calendarTools } from '@nixflex/common/calendar-tools';
 import { CallerHistoryClient } from '@nixflex/common/history';
+import { BudgetState, LlmUsageRecorder, UsageRecord } from '@nixflex/common/usage';
 import { SmsSendService } from '../sms/accept/send.service';
 import { ConversationRepository } from './conversation.repository';
 import { GuardVerdict, ReplyGuards } from './guards/reply-guards';
@@ -58,6 +65,7 @@ export class InboundReplyService implements OnModuleInit {
     private readonly sender: SmsSendService,
     private readonly callerHistory: CallerHistoryClient,
     private readonly broker: BrokerClient,
+    private readonly usage: LlmUsageRecorder,
     private readonly guards: ReplyGuards,
   ) {}
 
@@ -71,19 +79,29 @@ export class InboundReplyService implements OnModuleInit {
   async reply(owed: OwedReply): Promise<void> {
     const replyId = await this.replies.claim(owed.inboundId, CLAIM_LEASE_SECONDS);
     if (!replyId) return;
+    const tally = new UsageTally();
+    let exhausted: BudgetState | undefined;
     const fail = (state: 'failed' | 'skipped', code: string, reason: string) =>
-      this.finish({ state, reply: owed, code, reason: reason.slice(0, REASON_MAX) });
+      this.finish({ state, reply: owed, code, reason: reason.slice(0, REASON_MAX) }, tally, exhausted);
 
     let text: string;
     if (owed.kind === 'help') {
       text = helpText(owed.number);
     } else {
       if (!this.agent.configured) return fail('skipped', 'llm_not_configured', 'No LLM is configured');
+      const budget = await this.usage.budget.state(owed.number.account_id);
+      if (budget.exhausted) {
+        exhausted = budget;
+        const why = `The account's LLM token budget for ${budget.month} (${budget.budget} tokens) is used up`;
+        return fail('skipped', 'token_budget_exhausted', why);
+      }
       const guard = await this.guards.check(owed.inboundId);
-      if (guard)
-        return this.finish({ state: 'skipped', reply: owed, code: guard.code, reason: guard.reason, guard });
+      if (guard) {
+        const { code, reason } = guard;
+        return this.finish({ state: 'skipped', reply: owed, code, reason, guard }, tally);
+      }
       try {
-        text = await this.agentText(owed);
+        text = await this.agentText(owed, tally);
       } catch (err) {
         // The provider's text (`LLM error 500: ...`) or a raw socket error goes to the log only;
         // the inbound message (tenant-visible) gets our wording with the HTTP status.
@@ -113,7 +131,7 @@ export class InboundReplyService implements OnModuleInit {
         throw err;
       }
     }
-    await this.finish({ state: 'sent', reply: owed, replyId, text });
+    await this.finish({ state: 'sent', reply: owed, replyId, text }, tally);
   }
 
   /**
@@ -123,7 +141,7 @@ export class InboundReplyService implements OnModuleInit {
    * cost no time unless voice is slow, and then at most its 400 ms timeout;
    * voice down or failing = no calls, the reply as it always was.
    */
-  private async agentText(owed: OwedReply): Promise<string> {
+  private async agentText(owed: OwedReply, tally: UsageTally): Promise<string> {
     const { number } = owed;
     const [history, calls] = await Promise.all([
       this.conversation.history({
@@ -147,7 +165,13 @@ export class InboundReplyService implements OnModuleInit {
       })),
       { from: 'caller', text: owed.body },
     ];
-    const req: AgentReplyRequest = { number, channel: 'sms', turns, callerHistory: { calls } };
+    const req: AgentReplyRequest = {
+      number,
+      channel: 'sms',
+      turns,
+      callerHistory: { calls },
+      onUsage: tally.add,
+    };
     const calendar = number.calendar;
     if (!calendar) return clampReply(await this.agent.reply(req));
     // The number has a calendar: the agent may look up slots and book, for
@@ -177,10 +201,25 @@ export class InboundReplyService implements OnModuleInit {
     return clampReply(text);
   }
 
-  /** Records the outcome; a failure or skip is shown on the inbound message (error_code/error_message). */
-  private async finish(outcome: ReplyOutcome): Promise<void> {
+  /**
+   * Records the outcome; a failure or skip is shown on the inbound message
+   * (error_code/error_message). The tokens the reply cost are recorded in the
+   * same transaction, whatever the outcome, and counted once it commits.
+   */
+  private async finish(outcome: ReplyOutcome, tally: UsageTally, exhausted?: BudgetState): Promise<void> {
     const { inboundId, number } = outcome.reply;
+    const usage = tally.empty ? null : usageOf(outcome.reply, tally);
+    let fresh = false;
     await this.replies.transaction(async (m) => {
+      if (usage) fresh = await this.usage.record(m, usage);
+      if (exhausted) {
+        await this.events.budgetExhausted(m, number, {
+          message_id: inboundId,
+          month: exhausted.month,
+          monthly_token_budget: exhausted.budget,
+          used: exhausted.used,
+        });
+      }
       if (outcome.state === 'sent') {
         await this.events.replied(m, number, {
           message_id: outcome.replyId,
@@ -197,7 +236,23 @@ export class InboundReplyService implements OnModuleInit {
       }
     });
     this.events.flush();
+    if (usage && fresh) await this.usage.counted(usage);
   }
+}
+
+/** The reply's usage row: one per inbound message answered. */
+function usageOf(owed: OwedReply, tally: UsageTally): UsageRecord {
+  return {
+    sourceId: owed.inboundId,
+    purpose: 'sms_reply',
+    accountId: owed.number.account_id,
+    agentId: owed.number.agent_id,
+    number: owed.number.phone_number,
+    model: tally.model ?? '',
+    promptTokens: tally.promptTokens,
+    completionTokens: tally.completionTokens,
+    occurredAt: new Date(),
+  };
 }
 
 function isUniqueViolation(err: unknown): boolean {

@@ -77,7 +77,6 @@ export class InboundService {
         return owed(firstId, pendingReplyKind(ev.body));
       }
 
-      await this.conversation.linkToCampaign(m, inboundId);
       await this.events.received(m, number, when, {
         message_id: inboundId,
         twilio_sid: ev.message_sid,

@@ -3,6 +3,7 @@ import { CallsRepository } from './data/calls.repository';
 import { CallLifecycle } from './status/call-lifecycle';
 import { CallLinksClient } from './wrapup/call-links.client';
 
+import { CallUsage } from './usage/call-usage';
 /**
  * What every part of voice shares about a call: its repository and the one
  * place its status moves and it ends (CallLifecycle). The relay, the status
@@ -11,7 +12,7 @@ import { CallLinksClient } from './wrapup/call-links.client';
  * call's detail).
  */
 @Module({
-  providers: [CallsRepository, CallLifecycle, CallLinksClient],
-  exports: [CallsRepository, CallLifecycle, CallLinksClient],
+  providers: [CallsRepository, CallLifecycle, CallLinksClient, CallUsage],
+  exports: [CallsRepository, CallLifecycle, CallLinksClient, CallUsage],
 })
 export class CallsCoreModule {}

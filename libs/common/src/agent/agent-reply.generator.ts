@@ -4,6 +4,7 @@ import { ChatMessage, ChatRequest, LlmClient, LlmDelta, ToolCall } from './llm-c
 import { LLM_SETTINGS, LlmSettings } from './llm-settings';
 import { AgentActions, AgentChannel, AgentTurn, CallerHistory, composeSystemPrompt } from './prompt';
 import { AgentTool, ToolLimits, ToolRun, runToolCalls } from './tools';
+import type { LlmUsage } from './usage';
 
 /** What of a resolved number the agent's reply depends on. */
 export type AgentNumber = Pick<ResolvedNumber, 'agent_system_prompt' | 'custom_prompt' | 'llm_model'>;
@@ -21,6 +22,8 @@ export interface AgentReplyRequest {
   signal?: AbortSignal;
   /** Described in the prompt's ACTIONS section (the tools themselves come with `tools`). */
   actions?: AgentActions;
+  /** Told the tokens of each model call the reply makes (a `UsageTally`'s `add`). */
+  onUsage?: (usage: LlmUsage) => void;
 }
 
 /** A reply request that may use tools. */
@@ -135,7 +138,7 @@ export class AgentReplyGenerator {
   async summarize(
     number: AgentNumber,
     turns: readonly AgentTurn[],
-    opts: { timeoutMs: number },
+    opts: { timeoutMs: number; onUsage?: (usage: LlmUsage) => void },
   ): Promise<string | null> {
     const lines = turns
       .filter((t) => t.from !== 'note' && t.text.trim() !== '')
@@ -148,6 +151,7 @@ export class AgentReplyGenerator {
       model: number.llm_model,
       maxTokens: SUMMARY_MAX_TOKENS,
       signal: AbortSignal.timeout(opts.timeoutMs),
+      onUsage: opts.onUsage,
       messages: [
         {
           role: 'system',
@@ -162,8 +166,13 @@ export class AgentReplyGenerator {
   }
 
   private request(req: AgentReplyRequest): ChatRequest {
-    const maxTokens = req.channel === 'voice' ? this.settings.voiceMaxTokens : this.settings.maxTokens;
-    return { model: req.number.llm_model, messages: agentMessages(req), signal: req.signal, maxTokens };
+    return {
+      model: req.number.llm_model,
+      messages: agentMessages(req),
+      signal: req.signal,
+      onUsage: req.onUsage,
+      maxTokens: req.channel === 'voice' ? this.settings.voiceMaxTokens : this.settings.maxTokens,
+    };
   }
 }
 

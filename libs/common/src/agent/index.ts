@@ -9,3 +9,4 @@ export * from './post-call-template';
 export * from './tools';
 export * from './action-tags';
 export * from './llm-failure';
+export * from './usage';

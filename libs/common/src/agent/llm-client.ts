@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 import { DEFAULT_LLM_MODEL, LLM_SETTINGS, LlmSettings } from './llm-settings';
+import type { LlmUsage } from './usage';
 
 /** A tool the model asked for: its id (to answer it by), name, and arguments as the model wrote them (JSON). */
 export interface ToolCall {
@@ -34,6 +35,8 @@ export interface ChatRequest {
   toolChoice?: 'auto' | 'none';
   /** Upper bound on the completion's tokens; else `LLM_MAX_TOKENS` (0: none sent). */
   maxTokens?: number;
+  /** Told the tokens the call cost, once the provider reports them (a stream's last chunk). */
+  onUsage?: (usage: LlmUsage) => void;
 }
 
 /** One step of a streamed answer: words as they come, then, at most once, the tool calls it ends with. */
@@ -130,6 +133,7 @@ export class LlmClient {
         { ...this.body(req), stream: false },
         { signal: req.signal },
       );
+      reportUsage(req, completion.model || this.modelFor(req.model), completion.usage);
       const message = completion.choices[0]?.message;
       const toolCalls: ToolCall[] = [];
       for (const c of message?.tool_calls ?? []) {
@@ -164,10 +168,12 @@ export class LlmClient {
     const calls = new Map<number, ToolCall>();
     try {
       const stream = await openai.chat.completions.create(
-        { ...this.body(req), stream: true },
+        { ...this.body(req), stream: true, stream_options: { include_usage: true } },
         { signal: req.signal },
       );
       for await (const chunk of stream) {
+        // Asked for with include_usage: the last chunk (no choices) carries the whole call's tokens.
+        if (chunk.usage) reportUsage(req, chunk.model || this.modelFor(req.model), chunk.usage);
         const delta = chunk.choices[0]?.delta;
         if (delta?.content) yield { type: 'text', text: delta.content };
         for (const piece of delta?.tool_calls ?? []) {
@@ -215,6 +221,20 @@ export class LlmClient {
 /** `max_tokens` when there is a bound (0 or unset: the provider's own). */
 function maxTokens(n: number | undefined): { max_tokens?: number } {
   return n ? { max_tokens: n } : {};
+}
+
+/** Hands the provider's token counts to the request's `onUsage`; a provider that sends none is counted as nothing. */
+function reportUsage(
+  req: ChatRequest,
+  model: string,
+  usage: OpenAI.CompletionUsage | null | undefined,
+): void {
+  if (!req.onUsage || !usage) return;
+  req.onUsage({
+    model,
+    prompt_tokens: usage.prompt_tokens ?? 0,
+    completion_tokens: usage.completion_tokens ?? 0,
+  });
 }
 
 /** Our message as the SDK takes it (tool calls as `function` calls). */

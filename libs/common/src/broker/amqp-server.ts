@@ -3,6 +3,7 @@ import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from 
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { AppError, SerializedAppError, isTransientInfrastructureError } from '../errors';
+import { until } from '../poll/until';
 import { AmqpBroker } from './amqp-broker';
 import type { RpcReply } from './broker-client';
 import { HEADER_ATTEMPTS, HEADER_ERROR, HEADER_ORIGINAL_ROUTING_KEY, ServiceName } from './topology';
@@ -59,6 +60,10 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage]> {
 export class AmqpServer extends Server implements CustomTransportStrategy {
   protected override readonly logger = new Logger('AmqpServer');
   private channels: Channel[] = [];
+  /** The consumers to cancel when draining, and the handlers still running. */
+  private consumers: { ch: Channel; tag: string }[] = [];
+  private inFlight = 0;
+  private draining = false;
 
   constructor(
     private readonly broker: AmqpBroker,
@@ -87,6 +92,27 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
   async close(): Promise<void> {
     for (const ch of this.channels) await ch.close().catch(() => undefined);
     this.channels = [];
+  }
+
+  /**
+   * Graceful drain: cancels every consumer (RabbitMQ sends this process
+   * nothing more; unacked prefetched messages go back to the queue when the
+   * channel closes) and waits, at most until `deadline`, for the handlers
+   * already running to finish and ack. A reconnect meanwhile consumes nothing.
+   */
+  async drain(deadline: number): Promise<void> {
+    this.draining = true;
+    await Promise.all(this.consumers.map(({ ch, tag }) => ch.cancel(tag).catch(() => undefined)));
+    this.consumers = [];
+    if (!(await until(() => this.inFlight === 0, deadline))) {
+      this.logger.warn(`drain bound reached with ${this.inFlight} handlers still running`);
+    }
+  }
+
+  /** Counts a handler run while it is in flight (the drain waits for none). */
+  private track(work: Promise<void>): void {
+    this.inFlight++;
+    void work.finally(() => this.inFlight--);
   }
 
   private keys(eventHandlers: boolean): string[] {
@@ -120,17 +146,29 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     await ch.assertQueue(t.eventQueue(svc), { durable: true, arguments: deadLetter });
     for (const key of eventKeys) await ch.bindQueue(t.eventQueue(svc), t.eventsExchange, key);
 
-    if (commandKeys.length > 0) {
-      await ch.consume(t.commandQueue(svc), (msg) => msg && void this.onCommand(ch, msg), { noAck: false });
+    const consumers: { ch: Channel; tag: string }[] = [];
+    if (commandKeys.length > 0 && !this.draining) {
+      const { consumerTag } = await ch.consume(
+        t.commandQueue(svc),
+        (msg) => msg && this.track(this.onCommand(ch, msg)),
+        { noAck: false },
+      );
+      consumers.push({ ch, tag: consumerTag });
     }
     const events = await model.createChannel();
     events.on('error', (err: Error) => this.logger.warn(`event channel error: ${err.message}`));
     await events.prefetch(this.options.eventPrefetch);
     // Consumed even without handlers, so stale bindings dead-letter instead of piling up.
-    await events.consume(t.eventQueue(svc), (msg) => msg && void this.onEvent(events, msg), {
-      noAck: false,
-    });
+    if (!this.draining) {
+      const { consumerTag } = await events.consume(
+        t.eventQueue(svc),
+        (msg) => msg && this.track(this.onEvent(events, msg)),
+        { noAck: false },
+      );
+      consumers.push({ ch: events, tag: consumerTag });
+    }
     this.channels = [ch, events];
+    this.consumers = consumers;
     this.logger.log(
       `${svc}: ${commandKeys.length} commands (prefetch ${this.options.prefetch}), ` +
         `${eventKeys.length} events (prefetch ${this.options.eventPrefetch})`,

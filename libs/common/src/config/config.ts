@@ -18,6 +18,8 @@ export interface Config {
   brokerMaxAttempts: number;
   brokerRetryDelayMs: number;
   rpcTimeoutMs: number;
+  /** SIGTERM: how long readiness says 503 before anything stops, and the bound on the whole drain. */
+  drain: { readyDelayMs: number; timeoutMs: number };
   gatewayPort: number;
   webhooksPort: number;
   /** The voice service's port: Twilio's ConversationRelay WebSockets (and its own /health). */
@@ -55,6 +57,8 @@ export interface Config {
   };
   /** When the agent stops answering an SMS conversation (`SMS_REPLY_CAP*`, `SMS_LOOP_*`; docs/operations.md "LLM guards"). */
   smsGuards: SmsGuardSettings;
+  /** LLM token budget (`LLM_MONTHLY_TOKEN_BUDGET`): an account's tokens per calendar month (UTC), 0 = unlimited. */
+  llmMonthlyTokenBudget: number;
   /** Development/test only: let customer webhooks target loopback addresses. */
   allowLoopbackWebhooks: boolean;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -213,6 +217,10 @@ export function loadConfig(env: Env = process.env): Config {
     brokerMaxAttempts: r.int('BROKER_MAX_ATTEMPTS', 5, 1, 100),
     brokerRetryDelayMs: r.int('BROKER_RETRY_DELAY_MS', 2000, 10, 3_600_000),
     rpcTimeoutMs: r.int('RPC_TIMEOUT_MS', 10000, 100, 120_000),
+    drain: {
+      readyDelayMs: r.int('DRAIN_READY_DELAY_MS', 1000, 0, 60_000),
+      timeoutMs: r.int('DRAIN_TIMEOUT_MS', 9000, 1000, 120_000),
+    },
     gatewayPort: r.int('GATEWAY_PORT', 3000, 0, 65535),
     webhooksPort: r.int('WEBHOOKS_PORT', 3001, 0, 65535),
     voicePort: r.int('VOICE_PORT', 3002, 0, 65535),
@@ -263,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
       loopFastStreak: r.int('SMS_LOOP_FAST_STREAK', 3, 2, 100),
       loopRepeats: r.int('SMS_LOOP_REPEATS', 3, 2, 100),
     },
+    llmMonthlyTokenBudget: r.int('LLM_MONTHLY_TOKEN_BUDGET', 0, 0, 1_000_000_000_000),
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),

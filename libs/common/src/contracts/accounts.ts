@@ -10,8 +10,11 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsObject,
   Matches,
+  Max,
+  Min,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -24,6 +27,8 @@ export const DEFAULT_ALLOWED_DESTINATION_COUNTRIES: readonly string[] = ['GB'];
 export const DEFAULT_QUIET_HOURS = { start: '21:00', end: '09:00' } as const;
 /** Optional, but never null: a setting always has a value (omit the field to keep it). */
 const IsOptionalNotNull = () => ValidateIf((_: unknown, value: unknown) => value !== undefined);
+/** Largest monthly token budget an account can set. */
+export const MONTHLY_TOKEN_BUDGET_MAX = 1_000_000_000_000;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export class QuietHoursDto {
@@ -49,6 +54,14 @@ export class AccountSettingsDto {
 
   @ApiProperty({ description: 'Whether campaigns respect quiet hours unless they say otherwise' })
   respect_quiet_hours_default: boolean;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description:
+      "LLM tokens the account's agents may use per calendar month (UTC), 0 = unlimited; null = the deployment's default",
+  })
+  monthly_token_budget: number | null;
 
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   updated_at: string | null;
@@ -87,6 +100,23 @@ export class UpdateAccountSettingsBody {
   @IsOptionalNotNull()
   @IsBoolean({ message: 'respect_quiet_hours_default must be a boolean' })
   respect_quiet_hours_default?: boolean;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 0,
+    example: 2_000_000,
+    description: 'LLM tokens per calendar month (UTC), 0 = unlimited; null = back to the deployment default',
+  })
+  @ValidateIf((_: unknown, value: unknown) => value !== undefined && value !== null)
+  @IsInt({
+    message: 'monthly_token_budget must be a whole number of tokens, 0 (unlimited) or null (default)',
+  })
+  @Min(0, { message: 'monthly_token_budget must be 0 (unlimited) or more' })
+  @Max(MONTHLY_TOKEN_BUDGET_MAX, {
+    message: `monthly_token_budget must be at most ${MONTHLY_TOKEN_BUDGET_MAX}`,
+  })
+  monthly_token_budget?: number | null;
 }
 
 /**

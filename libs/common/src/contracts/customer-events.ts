@@ -30,6 +30,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'call.ended',
   'booking.created',
   'campaign.completed',
+  'llm.budget_exhausted',
 ] as const;
 export type CustomerEventType = (typeof CUSTOMER_EVENT_TYPES)[number];
 

@@ -6,6 +6,7 @@ import type { MessagingCommandMap, MessagingEventMap } from './messaging';
 import type { NumbersCommandMap, NumbersEventMap } from './numbers';
 import type { SystemCommandMap, SystemEventMap } from './system';
 import type { TwilioWebhookCommandMap, TwilioWebhookEventMap } from './twilio-webhooks';
+import type { UsageCommandMap, UsageEventMap } from './usage';
 import type { VoiceCommandMap, VoiceEventMap } from './voice';
 
 export * from './system';
@@ -18,6 +19,7 @@ export * from './pagination';
 export * from './calendar';
 export * from './accounts';
 export * from './campaigns';
+export * from './usage';
 
 /** Every command (request/reply) routing key, typed to its request and response. */
 export type CommandMap = SystemCommandMap &
@@ -27,7 +29,8 @@ export type CommandMap = SystemCommandMap &
   CustomerWebhooksCommandMap &
   VoiceCommandMap &
   CalendarCommandMap &
-  CampaignsCommandMap;
+  CampaignsCommandMap &
+  UsageCommandMap;
 /** Every event routing key, typed to its payload. */
 export type EventMap = SystemEventMap &
   NumbersEventMap &
@@ -35,7 +38,8 @@ export type EventMap = SystemEventMap &
   TwilioWebhookEventMap &
   CustomerEventsEventMap &
   VoiceEventMap &
-  AccountsEventMap;
+  AccountsEventMap &
+  UsageEventMap;
 
 export type CommandKey = Extract<keyof CommandMap, string>;
 export type CommandRequest<K extends CommandKey> = CommandMap[K] extends { request: infer R } ? R : never;

@@ -53,7 +53,9 @@ export const CALL_METADATA_MAX_BYTES = 8192;
  * - `connection_lost`: the relay WebSocket closed with no ending from either
  *   side (the voice process died, the network dropped);
  * - `not_answered`: busy, no-answer, failed or canceled before anyone spoke;
- * - `dial_failed`: Twilio refused to place the outbound call (see error_code).
+ * - `dial_failed`: Twilio refused to place the outbound call (see error_code);
+ * - `token_budget_exhausted`: the account's monthly LLM token budget is used
+ *   up: the caller heard an apology and the call ended politely.
  */
 export const CALL_END_REASONS = [
   'caller_hung_up',
@@ -65,6 +67,7 @@ export const CALL_END_REASONS = [
   'connection_lost',
   'not_answered',
   'dial_failed',
+  'token_budget_exhausted',
 ] as const;
 export type CallEndReason = (typeof CALL_END_REASONS)[number];
 

@@ -58,6 +58,9 @@ export const ERROR_STATUS = {
   first_message_too_long: 400,
   metadata_too_large: 400,
   call_not_found: 404,
+  // llm usage and budget
+  invalid_date_range: 400,
+  token_budget_exhausted: 429,
   // webhooks in / out
   invalid_signature: 403,
   webhook_url_not_allowed: 400,

@@ -2,7 +2,7 @@ import { INestApplication, INestMicroservice, LogLevel, Logger } from '@nestjs/c
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { NestMicroservice } from '@nestjs/microservices';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AmqpServer } from '../broker/amqp-server';
 import { ServiceName } from '../broker/topology';
 import { Config } from '../config';
@@ -10,6 +10,8 @@ import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
 import { HttpErrorFilter, sendError, toHttpError } from './http-exception.filter';
+import { HealthService } from './core.module';
+import { armDrain, processDrain } from './drain';
 import { processBroker } from './process-broker';
 import { RpcErrorFilter } from './rpc-exception.filter';
 import {
@@ -80,13 +82,15 @@ function fail(service: ServiceName, cfg: Config, err: unknown): never {
 }
 
 function transport(service: ServiceName, cfg: Config): AmqpServer {
-  return new AmqpServer(processBroker(), {
+  const server = new AmqpServer(processBroker(), {
     service,
     prefetch: cfg.brokerPrefetch,
     eventPrefetch: cfg.brokerEventPrefetch,
     maxAttempts: cfg.brokerMaxAttempts,
     retryDelayMs: cfg.brokerRetryDelayMs,
   });
+  processDrain().onDrain((deadline) => server.drain(deadline));
+  return server;
 }
 
 /** A RabbitMQ-only service (numbers, messaging). */
@@ -102,6 +106,7 @@ export async function bootstrapMicroservice(
     });
     app.useGlobalPipes(createValidationPipe());
     app.useGlobalFilters(new RpcErrorFilter());
+    armDrain(service);
     app.enableShutdownHooks();
     await app.listen();
     new Logger(service).log(`${service} ready`);
@@ -158,7 +163,9 @@ async function startHttp(
   fastify.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(err, logger)));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
+  armDrain(service);
   app.enableShutdownHooks();
+  probes(fastify, app.get(HealthService), service);
   if (opts.consumes) {
     // Deferred: Nest builds each handler's pipes and filters when it registers
     // the listeners, which connectMicroservice otherwise does at once, before
@@ -182,4 +189,22 @@ async function startHttp(
   }
   new Logger(service).log(`${service} listening on ${cfg.host}:${port}`);
   return app;
+}
+
+/**
+ * Kubernetes-style probes, outside the API (no key, not in the OpenAPI
+ * document): `/health/live` is 200 while the process runs; `/health/ready`
+ * is 503 from the moment a drain starts, and otherwise 200 only when this
+ * process's own database and broker are up.
+ */
+function probes(fastify: FastifyInstance, health: HealthService, service: ServiceName): void {
+  fastify.get('/health/live', async () => ({ status: 'live' }));
+  fastify.get('/health/ready', async (_req, reply) => {
+    if (processDrain().draining) return reply.status(503).send({ status: 'draining' });
+    const h = await health.check(service);
+    const ready = h.database === 'up' && h.broker === 'up';
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', database: h.database, broker: h.broker });
+  });
 }

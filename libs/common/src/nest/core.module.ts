@@ -7,6 +7,7 @@ import { ServiceName } from '../broker/topology';
 import type { HealthReply } from '../contracts';
 import { createDataSource, schemaFor } from '../db/data-source';
 import { Outbox } from '../db/outbox';
+import { DrainCoordinator } from './drain';
 import { processBroker } from './process-broker';
 import { configOrStartFailure } from './start-failure';
 
@@ -80,6 +81,7 @@ export class CoreModule {
           inject: [DataSource, BrokerClient],
         },
         HealthService,
+        DrainCoordinator,
       ],
       exports: [SERVICE_NAME, AmqpBroker, BrokerClient, Outbox, HealthService, TypeOrmModule],
     };

@@ -326,6 +326,21 @@ export class MessagesRepository extends TransactionalRepository {
     const campaigns = tableOf(ds, Campaign);
     const releasable = `${RELEASABLE} AND (m."campaign_id" IS NULL OR m."campaign_id" IN (
       SELECT c."id" FROM ${campaigns} c WHERE c."status" = 'running'))`;
+    // A release: the rows the `due` CTE (after the CTEs before it) picked become
+    // `queued` with their history row and dispatch event ($3 rank, $4 now, $5 key).
+    const queueDue = (dueCtes: string): string => `WITH ${dueCtes}, msg AS (
+         UPDATE ${messages} m
+            SET "status" = 'queued', "status_rank" = $3, "status_changed_at" = $4,
+                "dispatch_state" = 'pending', "attempts" = 0, "next_attempt_at" = $4, "updated_at" = $4
+           FROM due WHERE m."id" = due."id"
+          RETURNING m."id"
+       ), history AS (
+         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
+         SELECT "id", 'queued', 'scheduler', $4 FROM msg
+       ), event AS (
+         ${outbox.insertFrom('msg', 'gen_random_uuid()', '$5', `jsonb_build_object('message_id', msg."id")`)}
+       )
+       SELECT "id" FROM msg`;
     const optOutNumber = columnOf(ds, OptOut, 'ourNumber');
     const optOutRecipient = columnOf(ds, OptOut, 'recipient');
     const queued = messageInsert(QUEUED_DEFAULTS);
@@ -402,24 +417,12 @@ export class MessagesRepository extends TransactionalRepository {
       // Due ($1: the injected clock's now) scheduled messages, oldest first,
       // skipping rows a cancel holds: each becomes `queued` with its history
       // row and its dispatch event, in this one statement.
-      releaseDue: `WITH due AS (
+      releaseDue: queueDue(`due AS (
          SELECT m."id" FROM ${messages} m
           WHERE ${releasable}
           ORDER BY m."scheduled_for" LIMIT $2
           FOR UPDATE SKIP LOCKED
-       ), msg AS (
-         UPDATE ${messages} m
-            SET "status" = 'queued', "status_rank" = $3, "status_changed_at" = $4,
-                "dispatch_state" = 'pending', "attempts" = 0, "next_attempt_at" = $4, "updated_at" = $4
-           FROM due WHERE m."id" = due."id"
-          RETURNING m."id"
-       ), history AS (
-         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
-         SELECT "id", 'queued', 'scheduler', $4 FROM msg
-       ), event AS (
-         ${outbox.insertFrom('msg', 'gen_random_uuid()', '$5', `jsonb_build_object('message_id', msg."id")`)}
-       )
-       SELECT "id" FROM msg`,
+       )`),
       // Scheduled messages whose expires_at ($11: the injected clock's now)
       // passed, before their release; skipping rows a cancel or the release holds.
       expireScheduled: endWaiting(`SELECT "id", "status" AS "previous_status" FROM ${messages}
@@ -451,7 +454,7 @@ export class MessagesRepository extends TransactionalRepository {
       // the segments before a row stay under the sender's budget less what it
       // already has released and waiting ($8: bulk rows pending until then);
       // at most $2 rows in all (a full batch runs again at once).
-      releaseDuePaced: `WITH budget AS (
+      releaseDuePaced: queueDue(`budget AS (
          SELECT b."sender", b."segments" - COALESCE((
              SELECT sum(q."segments") FROM ${messages} q
               WHERE q."from_number" = b."sender" AND q."dispatch_state" = 'pending' AND q."twilio_sid" IS NULL
@@ -476,19 +479,7 @@ export class MessagesRepository extends TransactionalRepository {
              FROM picked
          ) r WHERE r."before" < r."budget"
          ORDER BY r."campaign", r."scheduled_for" LIMIT $2
-       ), msg AS (
-         UPDATE ${messages} m
-            SET "status" = 'queued', "status_rank" = $3, "status_changed_at" = $4,
-                "dispatch_state" = 'pending', "attempts" = 0, "next_attempt_at" = $4, "updated_at" = $4
-           FROM due WHERE m."id" = due."id"
-          RETURNING m."id"
-       ), history AS (
-         INSERT INTO ${history} ("message_id", "status", "source", "occurred_at")
-         SELECT "id", 'queued', 'scheduler', $4 FROM msg
-       ), event AS (
-         ${outbox.insertFrom('msg', 'gen_random_uuid()', '$5', `jsonb_build_object('message_id', msg."id")`)}
-       )
-       SELECT "id" FROM msg`,
+       )`),
       claimForDispatch: `WITH prev AS (
          SELECT "id", "dispatch_state" FROM ${messages} WHERE "id" = $1 FOR UPDATE
        )

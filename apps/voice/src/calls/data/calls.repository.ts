@@ -114,12 +114,14 @@ export class CallsRepository extends TransactionalRepository {
    * session writes a call's turns, one at a time, so the next number is
    * simply one more than the last.
    */
-  async appendTurn(turn: NewTurn): Promise<void> {
-    await this.ds.query(
+  async appendTurn(turn: NewTurn, m: EntityManager = this.ds.manager): Promise<number> {
+    const rows: { seq: number }[] = await m.query(
       `INSERT INTO "voice"."call_turns" ("call_id", "seq", "role", "text", "interrupted", "at")
-       SELECT $1, COALESCE(MAX("seq"), 0) + 1, $2, $3, $4, $5 FROM "voice"."call_turns" WHERE "call_id" = $1`,
+       SELECT $1, COALESCE(MAX("seq"), 0) + 1, $2, $3, $4, $5 FROM "voice"."call_turns" WHERE "call_id" = $1
+       RETURNING "seq"`,
       [turn.callId, turn.role, turn.text, turn.interrupted, turn.at],
     );
+    return rows[0].seq;
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   toE164,
 } from '@nixflex/common';
 import { NumberResolver } from '@nixflex/common/numbers';
+import { TokenBudget } from '@nixflex/common/usage';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { CallIdempotencyKeysRepository } from '../data/idempotency-keys.repository';
@@ -42,6 +43,7 @@ export class CallAcceptService {
     private readonly idempotencyKeys: CallIdempotencyKeysRepository,
     private readonly outbox: Outbox,
     private readonly numbers: NumberResolver,
+    private readonly budget: TokenBudget,
   ) {}
 
   /** With Stripe's Idempotency-Key semantics, exactly as `POST /v1/sms`. */
@@ -131,6 +133,15 @@ export class CallAcceptService {
       cmd.agent_id,
       "a call runs with the number's agent, so use that agent_id",
     );
+    // A call the agent could not talk in is not placed (one already queued ends with an apology when answered).
+    const budget = await this.budget.state(cmd.account_id);
+    if (budget.exhausted) {
+      throw new AppError(
+        'token_budget_exhausted',
+        `The account's LLM token budget for ${budget.month} (${budget.budget} tokens) is used up`,
+        { month: budget.month, monthly_token_budget: budget.budget, used: budget.used },
+      );
+    }
     return { to, from, prompt, firstMessage, metadata };
   }
 

@@ -7,8 +7,11 @@ import {
   AgentTool,
   AgentTurn,
   CallerHistory,
+  UsageTally,
 } from '@nixflex/common/agent';
+import type { BudgetState } from '@nixflex/common/usage';
 import { CALLER_HISTORY_TIMEOUT_MS, CallerHistoryClient } from '@nixflex/common/history';
+import type { EntityManager } from 'typeorm';
 import WebSocket from 'ws';
 import { CallSms } from '../actions/call-sms';
 import { TurnActions, fillerFor } from '../actions/turn-actions';
@@ -17,6 +20,7 @@ import type { Call } from '../data/call.entities';
 import { CallsRepository } from '../data/calls.repository';
 import { CallerHistoryService } from '../history/caller-history.service';
 import { CallLifecycle } from '../status/call-lifecycle';
+import { BUDGET_APOLOGY, CallUsage } from '../usage/call-usage';
 import { RelayInbound, RelayOutbound, SetupFrame, encodeOutbound, parseInbound } from './relay-protocol';
 
 /** What the caller hears when the agent cannot answer (no LLM, LLM failing or too slow). */
@@ -46,6 +50,8 @@ export interface RelaySessionDeps {
   /** The calendar's tools and ACTIONS for a call, when its number has a calendar. */
   calendar: (call: Call, number: ResolvedNumber) => CallCalendar | null;
   logger: Logger;
+  /** Token usage of the agent's turns and the account's monthly budget. */
+  usage: CallUsage;
   /** The session is over (socket closed): the registry forgets it. */
   onGone: (session: RelaySession) => void;
 }
@@ -64,6 +70,8 @@ interface InFlight {
   /** When the stream last gave a token (or started): what the stall timer looks at. */
   lastTokenAt: number;
   timer?: NodeJS.Timeout;
+  /** The tokens the turn's model calls cost (each reported when its answer ends). */
+  tally: UsageTally;
 }
 
 /**
@@ -91,6 +99,8 @@ export class RelaySession {
   private readonly pendingTags = new Set<Promise<void>>();
   /** Turn writes, one after another (a turn's number is one more than the last stored). */
   private persisting: Promise<void> = Promise.resolve();
+  /** The account's token budget, checked at setup and again after each turn's tokens are counted. */
+  private budget: Promise<BudgetState | null> = Promise.resolve(null);
 
   constructor(
     private readonly ws: WebSocket,
@@ -164,6 +174,7 @@ export class RelaySession {
       this.persist('agent', greeting, false);
     }
     void this.markInProgress();
+    this.checkBudget(true);
     this.maxTimer = setTimeout(
       () => void this.endPolitely('max_duration', MAX_DURATION_GOODBYE),
       this.deps.settings.maxCallMs,
@@ -258,7 +269,7 @@ export class RelaySession {
     const text = heard ?? turn.sent;
     if (text.trim() !== '') {
       this.turns.push({ from: 'agent', text });
-      this.persist('agent', text, true);
+      this.persist('agent', text, true, turn.tally);
     }
     return true;
   }
@@ -279,11 +290,15 @@ export class RelaySession {
       gotToken: false,
       timedOut: false,
       lastTokenAt: 0,
+      tally: new UsageTally(),
     };
     this.inFlight = turn;
     if (!this.deps.generator.configured) {
       return this.fail(turn, 'llm_failed', 'No LLM is configured (LLM_BASE_URL is not set)');
     }
+    const budget = await this.budget;
+    if (this.inFlight !== turn) return;
+    if (budget?.exhausted) return this.endForBudget(budget);
     // Only the first prompt can find the history still loading; it waits at most the cap.
     const history = this.history ?? (this.historyReady ? await this.historyReady : undefined);
     if (this.inFlight !== turn) return;
@@ -310,6 +325,7 @@ export class RelaySession {
         turns: this.turns,
         callerHistory: history,
         signal: turn.abort.signal,
+        onUsage: turn.tally.add,
         tools: acts.tools,
         actions: acts.actions,
       });
@@ -366,8 +382,43 @@ export class RelaySession {
     this.inFlight = null;
     this.send({ type: 'text', token: '', last: true });
     this.turns.push({ from: 'agent', text: turn.sent });
-    this.persist('agent', turn.sent, false);
+    this.persist('agent', turn.sent, false, turn.tally);
+    this.checkBudget(false);
     this.armSilence();
+  }
+
+  /**
+   * Asks where the account stands once the turns so far are stored (their
+   * tokens counted). At setup, a budget already used up ends the call at
+   * once, after the greeting; later, the next turn finds it.
+   */
+  private checkBudget(atSetup: boolean): void {
+    this.budget = this.persisting.then(() => this.deps.usage.budget(this.call));
+    if (atSetup) {
+      void this.budget.then((b) => {
+        if (b?.exhausted && !this.inFlight) void this.endForBudget(b);
+      });
+    }
+  }
+
+  /** The account's monthly token budget is used up: the caller hears an apology, the call ends with the reason. */
+  private async endForBudget(b: BudgetState): Promise<void> {
+    if (this.ending || this.closed) return;
+    const turn = this.inFlight;
+    this.inFlight = null;
+    if (turn) clearTimeout(turn.timer);
+    this.deps.logger.warn(`${this.call.id}: token budget for ${b.month} used up (${b.used}/${b.budget})`);
+    await this.endWith(
+      'token_budget_exhausted',
+      BUDGET_APOLOGY,
+      '',
+      {
+        code: 'token_budget_exhausted',
+        message: `The account's LLM token budget for ${b.month} (${b.budget} tokens) is used up`,
+      },
+      'token_budget_exhausted',
+      (m) => this.deps.usage.announceExhausted(m, this.call, b),
+    );
   }
 
   /**
@@ -469,6 +520,7 @@ export class RelaySession {
     alreadySaid: string,
     error?: { code: string; message: string },
     handoffReason: string = reason,
+    announce?: (m: EntityManager) => Promise<void>,
   ): Promise<void> {
     if (this.ending) return;
     this.ending = true;
@@ -480,16 +532,22 @@ export class RelaySession {
     this.turns.push({ from: 'agent', text: spoken });
     this.persist('agent', spoken, false);
     // The reason is on the record before Twilio reports the session's end.
-    await this.noteEnding(reason, error);
+    await this.noteEnding(reason, error, announce);
     this.send({ type: 'end', handoffData: JSON.stringify({ reason: handoffReason }) });
   }
 
-  private async noteEnding(reason: CallEndReason, error?: { code: string; message: string }): Promise<void> {
+  private async noteEnding(
+    reason: CallEndReason,
+    error?: { code: string; message: string },
+    announce?: (m: EntityManager) => Promise<void>,
+  ): Promise<void> {
     try {
       await this.deps.calls.transaction(async (m) => {
         const call = await this.deps.calls.lock(m, this.call.id);
         if (call) await this.deps.lifecycle.noteEnding(m, call, reason, error);
+        if (announce) await announce(m);
       });
+      if (announce) this.deps.usage.flush();
     } catch (err) {
       this.deps.logger.warn(`${this.call.id}: could not record ${reason}: ${(err as Error).message}`);
     }
@@ -528,9 +586,13 @@ export class RelaySession {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeOutbound(frame));
   }
 
-  private persist(role: 'caller' | 'agent', text: string, interrupted: boolean): void {
+  private persist(role: 'caller' | 'agent', text: string, interrupted: boolean, tally?: UsageTally): void {
     const at = new Date();
-    this.chain(() => this.deps.calls.appendTurn({ callId: this.call.id, role, text, interrupted, at }));
+    const turn = { callId: this.call.id, role, text, interrupted, at };
+    this.chain(async () => {
+      if (tally) await this.deps.usage.appendTurn(this.call, turn, tally);
+      else await this.deps.calls.appendTurn(turn);
+    });
   }
 
   private chain(write: () => Promise<void>): void {

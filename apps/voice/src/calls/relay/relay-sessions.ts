@@ -9,6 +9,7 @@ import type { Call } from '../data/call.entities';
 import { CallsRepository } from '../data/calls.repository';
 import { CallerHistoryService } from '../history/caller-history.service';
 import { CallLifecycle } from '../status/call-lifecycle';
+import { CallUsage } from '../usage/call-usage';
 import { RelaySession, RelaySessionDeps, SHUTDOWN_GOODBYE } from './relay-session';
 
 /**
@@ -40,9 +41,11 @@ export class RelaySessions {
     historyClient: CallerHistoryClient,
     localHistory: CallerHistoryService,
     broker: BrokerClient,
+    usage: CallUsage,
   ) {
     this.deps = {
       calls,
+      usage,
       lifecycle,
       generator,
       historyClient,

@@ -9,7 +9,7 @@ import {
   ResolvedNumber,
   config,
 } from '@nixflex/common';
-import { AgentReplyGenerator } from '@nixflex/common/agent';
+import { AgentReplyGenerator, UsageTally } from '@nixflex/common/agent';
 import { NumberResolver } from '@nixflex/common/numbers';
 import { agentNumberFor } from '../answer/call-settings';
 import { Call, CallTurn, SummaryState } from '../data/call.entities';
@@ -18,6 +18,7 @@ import { WrapupClaim, WrapupRepository } from '../data/wrapup.repository';
 import { callEndedEventOf } from '../status/call-lifecycle';
 import { CallLinksClient } from './call-links.client';
 import { postCallEligible, postCallText } from './post-call-sms';
+import { CallUsage } from '../usage/call-usage';
 
 /** Wait for messaging to accept the post-call SMS (a late acceptance is the same send: idempotent key). */
 const SEND_TIMEOUT_MS = 5000;
@@ -58,6 +59,7 @@ export class CallWrapup {
     private readonly generator: AgentReplyGenerator,
     private readonly links: CallLinksClient,
     private readonly outbox: Outbox,
+    private readonly usage: CallUsage,
   ) {}
 
   async run(claim: WrapupClaim): Promise<void> {
@@ -141,15 +143,25 @@ export class CallWrapup {
     turns: CallTurn[],
   ): Promise<string | null> {
     if (!number) return null;
+    const budget = await this.usage.budget(call);
+    if (budget?.exhausted) {
+      this.logger.warn(`${call.id}: no summary: the token budget for ${budget.month} is used up`);
+      return null;
+    }
+    const tally = new UsageTally();
     try {
       return await this.generator.summarize(
         agentNumberFor(call, number),
         turns.map((t) => ({ from: t.role, text: t.text })),
-        { timeoutMs: this.settings.summaryTimeoutMs },
+        { timeoutMs: this.settings.summaryTimeoutMs, onUsage: tally.add },
       );
     } catch (err) {
       this.logger.warn(`${call.id}: no summary: ${(err as Error).message}`);
       return null;
+    } finally {
+      await this.usage.summarised(call, tally).catch((err: Error) => {
+        this.logger.warn(`${call.id}: summary tokens not recorded: ${err.message}`);
+      });
     }
   }
 
