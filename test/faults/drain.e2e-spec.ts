@@ -9,10 +9,13 @@ import { ProcessName, Stack } from '../harness/stack';
 import { expectEachSentOnceAndFinal, sendMany } from './load';
 
 const MESSAGES = Number(process.env.FAULTS_DRAIN_MESSAGES ?? 200);
-const HTTP: Partial<Record<ProcessName, 'gateway' | 'webhooks' | 'voice'>> = {
+/** Where each service answers its probes: its HTTP port, or numbers' and messaging's metrics port. */
+const PROBE_PORT: Record<string, keyof Stack['ports']> = {
   gateway: 'gateway',
   webhooks: 'webhooks',
   voice: 'voice',
+  numbers: 'numbersMetrics',
+  messaging: 'messagingMetrics',
 };
 
 interface Probe {
@@ -45,8 +48,8 @@ describe('SIGTERM drains each service under load', () => {
     '%s stops within 10 s by draining, and loses and duplicates nothing',
     async (victim) => {
       const sender = await smsSender(stack);
-      const port = HTTP[victim] && stack.ports[HTTP[victim]];
-      if (port) expect(await probe(port)).toEqual({ ready: 200, live: 200 });
+      const port = stack.ports[PROBE_PORT[victim]];
+      expect(await probe(port)).toEqual({ ready: 200, live: 200 });
       let stopped: ReturnType<Stack['terminate']> | undefined;
       const seen: Probe[] = [];
       const load = sendMany(sender, MESSAGES, 16, {
@@ -54,12 +57,10 @@ describe('SIGTERM drains each service under load', () => {
         onProgress: (n) => {
           if (stopped || n < MESSAGES / 4) return;
           stopped = stack.terminate(victim);
-          if (port) {
-            // Readiness says 503 while the process still serves (liveness 200), before it stops.
-            void (async () => {
-              for (let i = 0; i < 40; i++) seen.push(await probe(port));
-            })();
-          }
+          // Readiness says 503 while the process still serves (liveness 200), before it stops.
+          void (async () => {
+            for (let i = 0; i < 40; i++) seen.push(await probe(port));
+          })();
           void stopped.then(() => stack.spawn(victim));
         },
       });
@@ -69,7 +70,7 @@ describe('SIGTERM drains each service under load', () => {
       expect(exit.ms).toBeLessThan(10_000);
       // A drained process is ended by the re-raised SIGTERM; the drain bound would exit 1.
       expect(exit).toMatchObject({ code: null, signal: 'SIGTERM' });
-      if (port) expect(seen).toContainEqual({ ready: 503, live: 200 });
+      expect(seen).toContainEqual({ ready: 503, live: 200 });
       expect(accepted.length).toBe(MESSAGES);
       await stack.waitHealthy(60_000);
       await expectEachSentOnceAndFinal(stack, sender, accepted);

@@ -105,6 +105,7 @@ describe('the Docker image, built without Docker', () => {
     const serviceEnv: Record<string, string> = {
       ...(compose['x-service-env'] as Record<string, string>),
       CREDENTIALS_ENCRYPTION_KEY: '',
+      METRICS_TOKEN: '',
       DATABASE_URL: databaseUrl(dbName),
       RABBITMQ_URL: rabbitmqUrl(),
       BROKER_PREFIX: prefix,
@@ -113,6 +114,8 @@ describe('the Docker image, built without Docker', () => {
       GATEWAY_PORT: String(ports.gateway),
       WEBHOOKS_PORT: String(ports.webhooks),
       VOICE_PORT: String(ports.voice),
+      NUMBERS_METRICS_PORT: String(await freePort()),
+      MESSAGING_METRICS_PORT: String(await freePort()),
       PUBLIC_VOICE_BASE_URL: `ws://127.0.0.1:${ports.voice}`,
       HOST: '127.0.0.1',
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,

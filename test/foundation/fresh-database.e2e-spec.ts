@@ -110,6 +110,8 @@ describe('npm start on a database that does not exist', () => {
           GATEWAY_PORT: String(ports.gateway),
           WEBHOOKS_PORT: String(ports.webhooks),
           VOICE_PORT: String(ports.voice),
+          NUMBERS_METRICS_PORT: String(await freePort()),
+          MESSAGING_METRICS_PORT: String(await freePort()),
           PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
           SANDBOX_PORT: String(ports.sandbox),
           LLM_STUB_PORT: String(ports.llm),

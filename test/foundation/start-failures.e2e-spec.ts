@@ -35,6 +35,8 @@ async function baseEnv(extra: Record<string, string> = {}): Promise<Record<strin
     GATEWAY_PORT: String(await freePort()),
     WEBHOOKS_PORT: String(await freePort()),
     VOICE_PORT: String(await freePort()),
+    NUMBERS_METRICS_PORT: String(await freePort()),
+    MESSAGING_METRICS_PORT: String(await freePort()),
     SANDBOX_PORT: String(await freePort()),
     LLM_STUB_PORT: String(await freePort()),
     CALCOM_SANDBOX_PORT: String(await freePort()),
@@ -158,26 +160,34 @@ describe('a service process refuses to start cleanly', () => {
     expect(exit.code).toBe(78);
   });
 
-  it('its port taken: says which port and which variable moves it, exit 78', async () => {
+  it('its port taken (or its metrics port): says which port and which variable moves it, exit 78', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as net.AddressInfo).port;
-    const env = await baseEnv({ WEBHOOKS_PORT: String(port) });
+    const cases = [
+      { service: 'webhooks', variable: 'WEBHOOKS_PORT' },
+      { service: 'messaging', variable: 'MESSAGING_METRICS_PORT' },
+    ] as const;
+    const envs = await Promise.all(cases.map((c) => baseEnv({ [c.variable]: String(port) })));
     try {
-      const exit = await runNode([PROCESSES.webhooks], env, 90_000);
-      expectOneClearLine(
-        exit,
-        'webhooks cannot start',
-        `port ${port} on 127.0.0.1 is already in use`,
-        'WEBHOOKS_PORT',
-      );
-      expect(exit.code).toBe(78);
+      const exits = await Promise.all(cases.map((c, i) => runNode([PROCESSES[c.service]], envs[i], 90_000)));
+      cases.forEach((c, i) => {
+        expectOneClearLine(
+          exits[i],
+          `${c.service} cannot start`,
+          `port ${port} on 127.0.0.1 is already in use`,
+          c.variable,
+        );
+        expect(exits[i].code).toBe(78);
+      });
     } finally {
       blocker.close();
-      await adminQuery(
-        `DROP DATABASE IF EXISTS "${new URL(env.DATABASE_URL).pathname.slice(1)}" WITH (FORCE)`,
-      );
-      await deleteBrokerNamespace(env.BROKER_PREFIX).catch(() => undefined);
+      for (const env of envs) {
+        await adminQuery(
+          `DROP DATABASE IF EXISTS "${new URL(env.DATABASE_URL).pathname.slice(1)}" WITH (FORCE)`,
+        );
+        await deleteBrokerNamespace(env.BROKER_PREFIX).catch(() => undefined);
+      }
     }
   }, 90_000);
 

@@ -15,6 +15,8 @@ import {
   HEADER_ERROR,
   RpcErrorFilter,
   Topology,
+  brokerDeadLetters,
+  brokerRetries,
   createValidationPipe,
 } from '@nixflex/common';
 import { rabbitmqUrl } from '../harness/infra';
@@ -161,6 +163,9 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0].properties.headers?.[HEADER_ERROR]).toContain('database is down');
     expect(dead[0].properties.headers?.[HEADER_ATTEMPTS]).toBe(2);
+    // ... and the metrics say so (this process's registry).
+    expect(await counted(brokerRetries, { queue: 'webhooks.events' })).toBe(2);
+    expect(await counted(brokerDeadLetters, { queue: 'webhooks.events', reason: 'exhausted' })).toBe(1);
   });
 
   it('dead-letters a business refusal at once: retrying cannot change it', async () => {
@@ -171,6 +176,7 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
     });
     expect(seen.filter((s) => s.key === 'test.refused.v1')).toHaveLength(1);
     expect(String(dead[0].properties.headers?.[HEADER_ERROR])).toContain('number_not_found');
+    expect(await counted(brokerDeadLetters, { queue: 'webhooks.events', reason: 'refused' })).toBe(1);
   });
 
   it('dead-letters unknown routing keys and bodies that are not JSON instead of leaving them unacked', async () => {
@@ -189,6 +195,18 @@ describe('AmqpServer transport on a real RabbitMQ', () => {
     ];
     const reasons = all.map((m) => String(m.properties.headers?.[HEADER_ERROR]));
     expect(reasons.some((r) => r.includes('no handler for event'))).toBe(true);
+    expect(await counted(brokerDeadLetters, { queue: 'webhooks.events', reason: 'no_handler' })).toBe(1);
     await waitFor('queue empty', async () => (await queueDepth(topology.eventQueue('webhooks'))) === 0);
   });
 });
+
+/** A counter's value summed over the series whose labels include `labels`. */
+async function counted(
+  metric: typeof brokerRetries | typeof brokerDeadLetters,
+  labels: Record<string, string>,
+): Promise<number> {
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k as never] === x))
+    .reduce((sum, v) => sum + v.value, 0);
+}

@@ -90,7 +90,10 @@ export class Stack {
     readonly id: string,
     readonly dbName: string,
     readonly env: Record<string, string>,
-    readonly ports: Record<'gateway' | 'webhooks' | 'voice' | 'sandbox' | 'llm' | 'calcom', number>,
+    readonly ports: Record<
+      'gateway' | 'webhooks' | 'voice' | 'sandbox' | 'llm' | 'calcom' | 'numbersMetrics' | 'messagingMetrics',
+      number
+    >,
   ) {
     this.logFile = path.join(os.tmpdir(), `nixflex-stack-${id}.log`);
   }
@@ -132,6 +135,8 @@ export class Stack {
       sandbox: await freePort(),
       llm: await freePort(),
       calcom: await freePort(),
+      numbersMetrics: await freePort(),
+      messagingMetrics: await freePort(),
     };
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -147,6 +152,8 @@ export class Stack {
       GATEWAY_PORT: String(ports.gateway),
       WEBHOOKS_PORT: String(ports.webhooks),
       VOICE_PORT: String(ports.voice),
+      NUMBERS_METRICS_PORT: String(ports.numbersMetrics),
+      MESSAGING_METRICS_PORT: String(ports.messagingMetrics),
       HOST: '127.0.0.1',
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${ports.webhooks}`,
       TWILIO_API_BASE_URL: `http://127.0.0.1:${ports.sandbox}`,

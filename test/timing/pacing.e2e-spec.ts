@@ -269,7 +269,8 @@ describe('SMS: per-sender pacing (Redis, measured at the sandbox)', () => {
     const second = spawn(
       process.execPath,
       ['--enable-source-maps', path.join(ROOT, 'dist/apps/messaging/src/main.js')],
-      { cwd: ROOT, env: stack.env, stdio: ['ignore', out, out] },
+      // Its own metrics port: the first process holds the stack's.
+      { cwd: ROOT, env: { ...stack.env, MESSAGING_METRICS_PORT: '0' }, stdio: ['ignore', out, out] },
     );
     fs.closeSync(out);
     extra.push(second);

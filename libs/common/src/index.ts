@@ -10,3 +10,4 @@ export * from './phone';
 export * from './twilio/twilio-client';
 export * from './clock';
 export * from './template';
+export * from './metrics';

@@ -152,6 +152,7 @@ export class AgentReplyGenerator {
       maxTokens: SUMMARY_MAX_TOKENS,
       signal: AbortSignal.timeout(opts.timeoutMs),
       onUsage: opts.onUsage,
+      purpose: 'summary',
       messages: [
         {
           role: 'system',
@@ -171,6 +172,7 @@ export class AgentReplyGenerator {
       messages: agentMessages(req),
       signal: req.signal,
       onUsage: req.onUsage,
+      purpose: req.channel,
       maxTokens: req.channel === 'voice' ? this.settings.voiceMaxTokens : this.settings.maxTokens,
     };
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import OpenAI from 'openai';
+import { LlmTimer } from '../metrics/instruments';
 import { DEFAULT_LLM_MODEL, LLM_SETTINGS, LlmSettings } from './llm-settings';
 import type { LlmUsage } from './usage';
 
@@ -37,6 +38,8 @@ export interface ChatRequest {
   maxTokens?: number;
   /** Told the tokens the call cost, once the provider reports them (a stream's last chunk). */
   onUsage?: (usage: LlmUsage) => void;
+  /** What the answer is for (`sms`, `voice`, `summary`): the label of its metrics (default `other`). */
+  purpose?: 'sms' | 'voice' | 'summary' | 'other';
 }
 
 /** One step of a streamed answer: words as they come, then, at most once, the tool calls it ends with. */
@@ -128,12 +131,14 @@ export class LlmClient {
   /** One completion with the tool calls it asks for. */
   async completeTurn(req: ChatRequest): Promise<LlmTurn> {
     const openai = this.client();
+    const timer = new LlmTimer(req.purpose ?? 'other', 'complete');
     try {
       const completion = await openai.chat.completions.create(
         { ...this.body(req), stream: false },
         { signal: req.signal },
       );
       reportUsage(req, completion.model || this.modelFor(req.model), completion.usage);
+      timer.done(completion.usage);
       const message = completion.choices[0]?.message;
       const toolCalls: ToolCall[] = [];
       for (const c of message?.tool_calls ?? []) {
@@ -142,7 +147,7 @@ export class LlmClient {
       }
       return { text: message?.content ?? '', toolCalls };
     } catch (err) {
-      throw LlmError.from(err, req.signal);
+      throw timer.fail(LlmError.from(err, req.signal));
     }
   }
 
@@ -166,6 +171,7 @@ export class LlmClient {
   async *streamTurn(req: ChatRequest): AsyncGenerator<LlmDelta, void, undefined> {
     const openai = this.client();
     const calls = new Map<number, ToolCall>();
+    const timer = new LlmTimer(req.purpose ?? 'other', 'stream');
     try {
       const stream = await openai.chat.completions.create(
         { ...this.body(req), stream: true, stream_options: { include_usage: true } },
@@ -174,6 +180,7 @@ export class LlmClient {
       for await (const chunk of stream) {
         // Asked for with include_usage: the last chunk (no choices) carries the whole call's tokens.
         if (chunk.usage) reportUsage(req, chunk.model || this.modelFor(req.model), chunk.usage);
+        timer.chunk(chunk.usage);
         const delta = chunk.choices[0]?.delta;
         if (delta?.content) yield { type: 'text', text: delta.content };
         for (const piece of delta?.tool_calls ?? []) {
@@ -184,8 +191,9 @@ export class LlmClient {
           calls.set(piece.index, call);
         }
       }
+      timer.done();
     } catch (err) {
-      throw LlmError.from(err, req.signal);
+      throw timer.fail(LlmError.from(err, req.signal));
     }
     if (calls.size > 0) {
       const whole = [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import * as amqp from 'amqplib';
 import type { Channel, ChannelModel, ConfirmChannel, Options, RecoveringChannelModel } from 'amqplib';
 import { AppError } from '../errors';
+import { countPublish } from '../metrics/instruments';
 import { Topology } from './topology';
 
 type SetupFn = (model: ChannelModel) => Promise<void>;
@@ -102,7 +103,13 @@ export class AmqpBroker {
       } catch {
         reject(new AppError('service_unavailable', 'Message broker is unavailable; try again shortly'));
       }
-    });
+    }).then(
+      () => countPublish(this.topology.prefix, exchange, routingKey, true),
+      (err: unknown) => {
+        countPublish(this.topology.prefix, exchange, routingKey, false);
+        throw err;
+      },
+    );
   }
 
   async createChannel(): Promise<Channel> {

@@ -4,6 +4,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { lastValueFrom } from 'rxjs';
 import { AppError, SerializedAppError, isTransientInfrastructureError } from '../errors';
 import { until } from '../poll/until';
+import { DeadLetterReason, countConsume, countDeadLetter } from '../metrics/instruments';
 import { AmqpBroker } from './amqp-broker';
 import type { RpcReply } from './broker-client';
 import { HEADER_ATTEMPTS, HEADER_ERROR, HEADER_ORIGINAL_ROUTING_KEY, ServiceName } from './topology';
@@ -189,7 +190,7 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     const handler = this.getHandlerByPattern(key);
     let reply: RpcReply;
     if (!handler) {
-      await this.deadLetter(ch, msg, `no handler for command ${key}`);
+      await this.deadLetter(ch, msg, `no handler for command ${key}`, 'no_handler');
       reply = { ok: false, error: new AppError('internal_error', `No handler for ${key}`).toJSON() };
       await this.reply(msg, reply);
       return;
@@ -202,6 +203,13 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     }
     await this.reply(msg, reply);
     settle(ch, msg, 'ack');
+    countConsume(this.queueOf(msg), 'ack');
+  }
+
+  /** The queue a message came from, for metrics: `<service>.commands` or `<service>.events`. */
+  private queueOf(msg: ConsumeMessage): string {
+    const kind = msg.fields.exchange === this.broker.topology.commandsExchange ? 'commands' : 'events';
+    return `${this.options.service}.${kind}`;
   }
 
   private async reply(msg: ConsumeMessage, reply: RpcReply): Promise<void> {
@@ -220,26 +228,32 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
     const key = routingKeyOf(msg);
     const handler = this.getHandlerByPattern(key);
     if (!handler) {
-      await this.deadLetter(ch, msg, `no handler for event ${key}`);
+      await this.deadLetter(ch, msg, `no handler for event ${key}`, 'no_handler');
       return;
     }
     let data: unknown;
     try {
       data = this.parse(msg);
     } catch {
-      await this.deadLetter(ch, msg, 'body is not valid JSON');
+      await this.deadLetter(ch, msg, 'body is not valid JSON', 'bad_json');
       return;
     }
     try {
       await this.run(handler, data, msg);
       settle(ch, msg, 'ack');
+      countConsume(this.queueOf(msg), 'ack');
     } catch (err) {
       const error = toSerializedError(err, this.logger, key);
       const attempt = Number(msg.properties.headers?.[HEADER_ATTEMPTS] ?? 0) + 1;
       if (error.code !== 'internal_error' && error.code !== 'service_unavailable') {
-        await this.deadLetter(ch, msg, `${error.code}: ${error.message}`);
+        await this.deadLetter(ch, msg, `${error.code}: ${error.message}`, 'refused');
       } else if (attempt >= this.options.maxAttempts) {
-        await this.deadLetter(ch, msg, `failed ${attempt} times: ${error.internal ?? error.message}`);
+        await this.deadLetter(
+          ch,
+          msg,
+          `failed ${attempt} times: ${error.internal ?? error.message}`,
+          'exhausted',
+        );
       } else {
         await this.retry(ch, msg, attempt, error.internal ?? error.message);
       }
@@ -260,13 +274,22 @@ export class AmqpServer extends Server implements CustomTransportStrategy {
         },
       });
       ch.ack(msg);
+      countConsume(this.queueOf(msg), 'retry');
     } catch {
       settle(ch, msg, 'requeue');
+      countConsume(this.queueOf(msg), 'requeue');
     }
   }
 
-  private async deadLetter(ch: Channel, msg: ConsumeMessage, reason: string): Promise<void> {
+  private async deadLetter(
+    ch: Channel,
+    msg: ConsumeMessage,
+    reason: string,
+    why: DeadLetterReason,
+  ): Promise<void> {
     this.logger.warn(`dead-lettering ${routingKeyOf(msg)} (${msg.properties.messageId}): ${reason}`);
+    countDeadLetter(this.queueOf(msg), why);
+    countConsume(this.queueOf(msg), 'dead_letter');
     try {
       await this.broker.publish('', this.broker.topology.deadQueue(this.options.service), msg.content, {
         ...msg.properties,

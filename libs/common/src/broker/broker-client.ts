@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { AppError, SerializedAppError } from '../errors';
+import { observeRpc } from '../metrics/instruments';
 import type { CommandKey, CommandRequest, CommandResponse, EventKey, EventPayload } from '../contracts';
 import { AmqpBroker } from './amqp-broker';
 
@@ -109,6 +110,7 @@ export class BrokerClient {
     // The reply can arrive before the publisher confirm; mark the rejection as
     // handled now so it is not reported as unhandled while we await the confirm.
     result.catch(() => undefined);
+    observeRpc(key, result);
     try {
       await sent;
     } catch (err) {

@@ -64,6 +64,12 @@ export interface Config {
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /** Development/test only: shifts the services' `Clock` (quiet hours, scheduled sends) by this much. */
   clockOffsetMs: number;
+  /**
+   * Prometheus metrics (`GET /metrics`): the bearer token that guards them
+   * when set (`METRICS_TOKEN`), and the ports numbers and messaging serve them
+   * on (they have no HTTP server of their own; 0: none).
+   */
+  metrics: { token?: string; numbersPort: number; messagingPort: number };
 }
 
 /** The reply cap and the auto-responder loop detector of inbound SMS (apps/messaging/src/inbound/guards). */
@@ -275,6 +281,11 @@ export function loadConfig(env: Env = process.env): Config {
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),
     logLevel: r.oneOf('LOG_LEVEL', 'log', ['error', 'warn', 'log', 'debug'] as const),
     clockOffsetMs: r.int('CLOCK_OFFSET_MS', 0, -366 * 86_400_000, 366 * 86_400_000),
+    metrics: {
+      token: r.optional('METRICS_TOKEN'),
+      numbersPort: r.int('NUMBERS_METRICS_PORT', 9101, 0, 65535),
+      messagingPort: r.int('MESSAGING_METRICS_PORT', 9102, 0, 65535),
+    },
   };
   config.publicVoiceBaseUrl = publicVoiceBaseUrl(r, config);
   if (production && config.allowLoopbackWebhooks) {

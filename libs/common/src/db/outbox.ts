@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { BrokerClient } from '../broker/broker-client';
 import type { EventKey, EventPayload } from '../contracts';
+import { outboxPublished, watchOutboxLag } from '../metrics/metrics';
 import { Poller } from '../poll/poller';
 import { OUTBOX_TABLE } from './outbox-inbox.migration';
 
@@ -49,6 +50,15 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
       job: async () => ((await this.publishBatch()) === BATCH ? 'more' : 'idle'),
       logger: this.logger,
     });
+    watchOutboxLag(() => this.lagSeconds());
+  }
+
+  /** Age of the oldest unpublished event in seconds (0 when none), read when metrics are scraped. */
+  private async lagSeconds(): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(${c.createdAt})), 0)::float8 AS lag FROM ${this.table}`,
+    );
+    return Number(row?.lag ?? 0);
   }
 
   async add<K extends EventKey>(manager: EntityManager, key: K, payload: EventPayload<K>): Promise<string> {
@@ -113,6 +123,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
         ),
       );
       await m.query(`DELETE FROM ${this.table} WHERE ${c.id} = ANY($1)`, [rows.map((r) => r.id)]);
+      outboxPublished.inc(rows.length);
       return rows.length;
     });
   }

@@ -9,6 +9,7 @@ import { Config } from '../config';
 import { createdDatabaseLine, ensureDatabase } from '../db/create-database';
 import { migrate } from '../db/data-source';
 import { createValidationPipe } from '../errors';
+import { initMetrics, serveHttpMetrics, serveMetricsPort } from '../metrics';
 import { HttpErrorFilter, sendError, toHttpError } from './http-exception.filter';
 import { HealthService } from './core.module';
 import { armDrain, processDrain } from './drain';
@@ -34,6 +35,7 @@ const BOOT_WAIT_MS = 30_000;
 async function prepare(service: ServiceName): Promise<Config> {
   const cfg = configOrStartFailure(service);
   const logger = new Logger(service);
+  initMetrics(service);
   // A stray rejection must be visible, but must not take down a process that
   // holds other requests in flight.
   process.on('unhandledRejection', (reason) => {
@@ -108,6 +110,10 @@ export async function bootstrapMicroservice(
     app.useGlobalFilters(new RpcErrorFilter());
     armDrain(service);
     app.enableShutdownHooks();
+    const health = app.get(HealthService);
+    await serveMetricsPort(service, cfg, (path) =>
+      PROBE_PATHS.includes(path) ? probeAnswer(path, health, service) : undefined,
+    );
     await app.listen();
     new Logger(service).log(`${service} ready`);
     return app;
@@ -161,6 +167,7 @@ async function startHttp(
   // Nest's filters run; they get the same error shape here.
   const fastify = app.getHttpAdapter().getInstance();
   fastify.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(err, logger)));
+  serveHttpMetrics(service, fastify, cfg);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   armDrain(service);
@@ -195,16 +202,31 @@ async function startHttp(
  * Kubernetes-style probes, outside the API (no key, not in the OpenAPI
  * document): `/health/live` is 200 while the process runs; `/health/ready`
  * is 503 from the moment a drain starts, and otherwise 200 only when this
- * process's own database and broker are up.
+ * process's own database and broker are up. HTTP services answer them on
+ * their port, numbers and messaging on their metrics port.
  */
+export const PROBE_PATHS = ['/health/live', '/health/ready'];
+
+export async function probeAnswer(
+  path: string,
+  health: HealthService,
+  service: ServiceName,
+): Promise<{ status: number; body: Record<string, string> }> {
+  if (path === '/health/live') return { status: 200, body: { status: 'live' } };
+  if (processDrain().draining) return { status: 503, body: { status: 'draining' } };
+  const h = await health.check(service);
+  const ready = h.database === 'up' && h.broker === 'up';
+  return {
+    status: ready ? 200 : 503,
+    body: { status: ready ? 'ready' : 'not_ready', database: h.database, broker: h.broker },
+  };
+}
+
 function probes(fastify: FastifyInstance, health: HealthService, service: ServiceName): void {
-  fastify.get('/health/live', async () => ({ status: 'live' }));
-  fastify.get('/health/ready', async (_req, reply) => {
-    if (processDrain().draining) return reply.status(503).send({ status: 'draining' });
-    const h = await health.check(service);
-    const ready = h.database === 'up' && h.broker === 'up';
-    return reply
-      .status(ready ? 200 : 503)
-      .send({ status: ready ? 'ready' : 'not_ready', database: h.database, broker: h.broker });
-  });
+  for (const path of PROBE_PATHS) {
+    fastify.get(path, async (_req, reply) => {
+      const a = await probeAnswer(path, health, service);
+      return reply.status(a.status).send(a.body);
+    });
+  }
 }

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import twilio from 'twilio';
 import type SdkRequestClient from 'twilio/lib/base/RequestClient';
+import { timeTwilio, twilioOperation } from '../metrics/instruments';
 
 /**
  * Twilio SDK client factory.
@@ -68,7 +69,7 @@ class RedirectingRequestClient extends twilio.RequestClient {
 
   override request<TData>(opts: SdkRequestClient.RequestOptions<TData>) {
     const uri = this.apiBaseUrl ? rewriteTwilioUrl(opts.uri, this.apiBaseUrl) : opts.uri;
-    return super.request<TData>({ ...opts, uri });
+    return timeTwilio(twilioOperation(opts.method, opts.uri), super.request<TData>({ ...opts, uri }));
   }
 }
 

@@ -7,6 +7,7 @@ import {
   SendCallSmsCommand,
   SendSmsCommand,
   SmsAcceptedDto,
+  countSmsStatus,
   newId,
   toE164,
 } from '@nixflex/common';
@@ -271,6 +272,7 @@ export class SmsSendService {
         `${to} opted out of messages from ${from} (they can reply START)`,
       );
     }
+    countSmsStatus(scheduledFor ? 'scheduled' : 'queued', null);
     return {
       message_id: id,
       status: scheduledFor ? 'scheduled' : 'queued',

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CustomerEvents, MessagingEvents, Outbox } from '@nixflex/common';
+import { CustomerEvents, MessagingEvents, Outbox, countSmsStatus } from '@nixflex/common';
 import { SmsStatus, twilioErrorMeaning } from '@nixflex/common/sms';
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
@@ -88,6 +88,7 @@ export class StatusMachine {
       },
       event,
     );
+    countSmsStatus(msg.status, msg.errorCode);
     await this.announce(m, msg, previous, 'change', change.at);
     if (code === TWILIO_OPTED_OUT && msg.direction === 'outbound') await this.recordOptOut(m, msg, change.at);
     return true;
@@ -180,6 +181,7 @@ export class StatusMachine {
       customerErrorMessage: customerErrorMessage(cb.errorCode),
     });
     if (!result.found) return undefined;
+    if (status && result.outcome === 'applied') countSmsStatus(status, cb.errorCode);
     return result.outcome ?? 'duplicate_event';
   }
 

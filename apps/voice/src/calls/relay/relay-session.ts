@@ -12,6 +12,7 @@ import {
 import type { BudgetState } from '@nixflex/common/usage';
 import { CALLER_HISTORY_TIMEOUT_MS, CallerHistoryClient } from '@nixflex/common/history';
 import type { EntityManager } from 'typeorm';
+import { secondsSince, voiceTurnFirstToken } from '@nixflex/common/metrics';
 import WebSocket from 'ws';
 import { CallSms } from '../actions/call-sms';
 import { TurnActions, fillerFor } from '../actions/turn-actions';
@@ -284,6 +285,7 @@ export class RelaySession {
    * `[SEND_SMS: …]` is texted at once and never spoken.
    */
   private async respond(): Promise<void> {
+    const started = performance.now();
     const turn: InFlight = {
       abort: new AbortController(),
       sent: '',
@@ -332,6 +334,7 @@ export class RelaySession {
       for await (const step of steps) {
         if (this.inFlight !== turn) break;
         if (step.type === 'text') {
+          if (!turn.gotToken) voiceTurnFirstToken.observe(secondsSince(started));
           turn.gotToken = true;
           turn.lastTokenAt = performance.now();
           const chunk = filter.push(step.text);

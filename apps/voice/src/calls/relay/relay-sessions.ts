@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BrokerClient, ResolvedNumber, config } from '@nixflex/common';
+import { BrokerClient, ResolvedNumber, config, watchActiveCalls } from '@nixflex/common';
 import { AgentReplyGenerator } from '@nixflex/common/agent';
 import { calendarTools } from '@nixflex/common/calendar-tools';
 import { CallerHistoryClient } from '@nixflex/common/history';
@@ -70,6 +70,7 @@ export class RelaySessions {
         if (this.live.get(s.call.id) === s) this.live.delete(s.call.id);
       },
     };
+    watchActiveCalls(() => this.live.size);
   }
 
   open(ws: WebSocket, call: Call, number: ResolvedNumber): RelaySession {

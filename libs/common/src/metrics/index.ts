@@ -1,0 +1,3 @@
+export * from './metrics';
+export * from './instruments';
+export * from './serve';
