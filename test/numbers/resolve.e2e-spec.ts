@@ -17,8 +17,8 @@ import {
   openCalendarApiKey,
   openTwilioToken,
 } from '@nixflex/common/numbers';
-import * as amqp from 'amqplib';
 import { createAccount, TestAccount } from '../factories/accounts';
+import { EventTap, tapEvents } from '../factories/broker';
 import { createAgent, importedNumber, rawPath, ukNumber } from '../factories/numbers';
 import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
@@ -35,13 +35,12 @@ describe('numbers: resolution and the resolver cache', () => {
   let client: BrokerClient;
   let app: INestMicroservice;
   let resolver: NumberResolver;
-  let conn: amqp.ChannelModel;
-  const events: { key: string; body: any }[] = [];
+  let tap: EventTap;
 
   /** Waits until a number's import event went by, so it cannot invalidate what a test caches next. */
   const importSettled = async (...phones: string[]) => {
     await waitFor('import events', async () =>
-      phones.every((p) => events.some((e) => e.body.phone_number === p && e.body.change === 'imported'))
+      phones.every((p) => tap.events.some((e) => e.body.phone_number === p && e.body.change === 'imported'))
         ? true
         : undefined,
     );
@@ -50,7 +49,7 @@ describe('numbers: resolution and the resolver cache', () => {
   const resolve = (phone: string) => client.request(NumbersCommands.numbersResolve, { phone_number: phone });
 
   beforeAll(async () => {
-    stack = await Stack.start();
+    stack = await Stack.start({ env: { LLM_ALLOWED_MODELS: 'stub-model,stub-large' } });
     acme = await createAccount(stack, 'Acme Dental');
     broker = new AmqpBroker(rabbitmqUrl(), new Topology(stack.prefix));
     await broker.start();
@@ -79,23 +78,12 @@ describe('numbers: resolution and the resolver cache', () => {
     await app.listen();
     resolver = app.get(NumberResolver);
 
-    conn = await amqp.connect(rabbitmqUrl());
-    const ch = await conn.createChannel();
-    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-    for (const key of ['numbers.changed.v1', 'agents.changed.v1'])
-      await ch.bindQueue(queue, `${stack.prefix}.events`, key);
-    await ch.consume(
-      queue,
-      (m) => m && events.push({ key: m.fields.routingKey, body: JSON.parse(m.content.toString()) }),
-      {
-        noAck: true,
-      },
-    );
+    tap = await tapEvents(stack, ['numbers.changed.v1', 'agents.changed.v1']);
   });
 
   afterAll(async () => {
     await app?.close();
-    await conn?.close();
+    await tap?.close();
     await broker?.close();
     await stack?.stop();
   });
@@ -204,7 +192,7 @@ describe('numbers: resolution and the resolver cache', () => {
     await acme.api.patch(rawPath(phone), { voice: 'echo' });
     await acme.api.delete(rawPath(phone));
     const changes = await waitFor('three numbers.changed.v1 events', async () => {
-      const mine = events.filter((e) => e.key === 'numbers.changed.v1' && e.body.phone_number === phone);
+      const mine = tap.events.filter((e) => e.key === 'numbers.changed.v1' && e.body.phone_number === phone);
       return mine.length >= 3 ? mine : undefined;
     });
     expect(changes.map((e) => e.body)).toEqual(

@@ -37,6 +37,9 @@ describe('agent layer against the stub LLM', () => {
     maxRetries: 0,
     toolMaxRounds: 3,
     toolMaxMs: 5000,
+    maxTokens: 200,
+    voiceMaxTokens: 90,
+    allowedModels: ['agent-model', 'gpt-4o-mini'],
     ...over,
   });
   const requests = () => adminCall(stub.url, 'GET', '/__admin/requests');
@@ -68,6 +71,7 @@ describe('agent layer against the stub LLM', () => {
     const [req] = await requests();
     expect(req).toMatchObject({ path: '/v1/chat/completions', authorization: true });
     expect(req.body.model).toBe('agent-model');
+    expect(req.body.max_tokens).toBe(200); // LLM_MAX_TOKENS
     expect(req.body.stream).toBeFalsy();
     expect(req.body.messages.map((m: any) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     const system: string = req.body.messages[0].content;
@@ -95,6 +99,7 @@ describe('agent layer against the stub LLM', () => {
 
     const [req] = await requests();
     expect(req.body.stream).toBe(true);
+    expect(req.body.max_tokens).toBe(90); // LLM_VOICE_MAX_TOKENS
     const system: string = req.body.messages[0].content;
     const at = (s: string) => system.indexOf(s);
     expect(at('BUSINESS PROFILE')).toBeGreaterThan(0);
@@ -138,6 +143,14 @@ describe('agent layer against the stub LLM', () => {
     await client.complete({ model: null, messages: [{ role: 'user', content: 'a' }] });
     await new LlmClient(settings()).complete({ messages: [{ role: 'user', content: 'b' }] });
     expect((await requests()).map((r: any) => r.body.model)).toEqual(['configured-model', 'gpt-4o-mini']);
+  });
+
+  it('answers with the default model for a model off LLM_ALLOWED_MODELS, and sends no max_tokens when it is 0', async () => {
+    const client = new LlmClient(settings({ model: 'agent-model', maxTokens: 0 }));
+    await client.complete({ model: 'retired-model', messages: [{ role: 'user', content: 'a' }] });
+    const [req] = await requests();
+    expect(req.body.model).toBe('agent-model');
+    expect(req.body).not.toHaveProperty('max_tokens');
   });
 
   it('without a base URL is not configured and calls nothing', async () => {

@@ -35,7 +35,7 @@ export class AgentsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an agent (one prompt and personality)' })
   @ApiCreatedResponse({ type: AgentDto })
-  @ApiErrors(['invalid_template'], { body: true })
+  @ApiErrors(['invalid_template', 'model_not_allowed'], { body: true })
   create(@CurrentPrincipal() p: Principal, @Body() body: CreateAgentBody): Promise<AgentDto> {
     return this.broker.request(NumbersCommands.agentsCreate, { ...body, account_id: p.accountId });
   }
@@ -61,7 +61,7 @@ export class AgentsController {
   @ApiOperation({ summary: 'Change an agent: absent fields stay, null clears' })
   @AGENT_ID
   @ApiOkResponse({ type: AgentDto })
-  @ApiErrors(['agent_not_found', 'invalid_template'], { body: true })
+  @ApiErrors(['agent_not_found', 'invalid_template', 'model_not_allowed'], { body: true })
   update(
     @CurrentPrincipal() p: Principal,
     @Param('id') id: string,

@@ -12,6 +12,7 @@ import { CallerHistoryClient } from '@nixflex/common/history';
 import { BudgetState, LlmUsageRecorder, UsageRecord } from '@nixflex/common/usage';
 import { SmsSendService } from '../sms/accept/send.service';
 import { ConversationRepository } from './conversation.repository';
+import { GuardVerdict, ReplyGuards } from './guards/reply-guards';
 import { InboundEvents } from './inbound-events';
 import { InboundRepliesRepository } from './inbound-replies.repository';
 import { clampReply, helpText } from './keywords';
@@ -44,7 +45,7 @@ export interface OwedReply {
 /** How an owed reply ended. */
 export type ReplyOutcome =
   | { state: 'sent'; reply: OwedReply; replyId: string; text: string }
-  | { state: 'failed' | 'skipped'; reply: OwedReply; code: string; reason: string };
+  | { state: 'failed' | 'skipped'; reply: OwedReply; code: string; reason: string; guard?: GuardVerdict };
 
 /**
  * Sends the reply an inbound message is owed: claims it (one consumer wins;
@@ -65,6 +66,7 @@ export class InboundReplyService implements OnModuleInit {
     private readonly callerHistory: CallerHistoryClient,
     private readonly broker: BrokerClient,
     private readonly usage: LlmUsageRecorder,
+    private readonly guards: ReplyGuards,
   ) {}
 
   onModuleInit(): void {
@@ -92,6 +94,11 @@ export class InboundReplyService implements OnModuleInit {
         exhausted = budget;
         const why = `The account's LLM token budget for ${budget.month} (${budget.budget} tokens) is used up`;
         return fail('skipped', 'token_budget_exhausted', why);
+      }
+      const guard = await this.guards.check(owed.inboundId);
+      if (guard) {
+        const { code, reason } = guard;
+        return this.finish({ state: 'skipped', reply: owed, code, reason, guard }, tally);
       }
       try {
         text = await this.agentText(owed, tally);
@@ -225,6 +232,7 @@ export class InboundReplyService implements OnModuleInit {
       } else {
         await this.replies.settle(m, inboundId, outcome.state, outcome.reason);
         await this.conversation.recordReplyProblem(m, inboundId, outcome.code, outcome.reason);
+        if (outcome.guard) await this.guards.announce(m, outcome.reply, outcome.guard);
       }
     });
     this.events.flush();

@@ -5,6 +5,7 @@ import { NumberResolverModule } from '@nixflex/common/numbers';
 import { OptOutsModule } from '../opt-outs/opt-outs.module';
 import { SmsModule } from '../sms/sms.module';
 import { ConversationRepository } from './conversation.repository';
+import { ReplyGuardsModule } from './guards/guards.module';
 import { InboundEvents } from './inbound-events';
 import { InboundRepliesRepository } from './inbound-replies.repository';
 import { InboundReplyService } from './inbound-reply.service';
@@ -19,7 +20,7 @@ import { TextHistoryService } from './text-history.service';
  * a caller for other channels (`sms.caller-history.v1`).
  */
 @Module({
-  imports: [SmsModule, NumberResolverModule, OptOutsModule, AgentModule.register()],
+  imports: [SmsModule, NumberResolverModule, OptOutsModule, AgentModule.register(), ReplyGuardsModule],
   controllers: [InboundHandler],
   providers: [
     InboundService,

@@ -16,6 +16,7 @@ import { EntityManager } from 'typeorm';
 import { Agent } from './agent.entity';
 import { AgentsRepository } from './agents.repository';
 import { toAgentDto } from './agent.mapper';
+import { checkLlmModel } from './llm-model';
 import { normalizePostCallTemplate } from './post-call-template';
 import { normalizeWelcomeGreeting } from './welcome-greeting';
 
@@ -34,6 +35,7 @@ export class AgentsService {
 
   async create(cmd: CreateAgentCommand): Promise<AgentDto> {
     const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template) ?? null;
+    const llmModel = checkLlmModel(cmd.llm_model) ?? null;
     const agent = await this.agents.transaction(async (m) => {
       const saved = await this.agents.save(m, {
         id: newId('agent'),
@@ -43,7 +45,7 @@ export class AgentsService {
         voice: cmd.voice ?? null,
         webhookUrl: cmd.webhook_url ?? null,
         postCallSmsTemplate,
-        llmModel: cmd.llm_model ?? null,
+        llmModel,
         welcomeGreeting: normalizeWelcomeGreeting(cmd.welcome_greeting) ?? null,
       });
       await this.outbox.add(m, NumbersEvents.agentChanged, {
@@ -75,6 +77,7 @@ export class AgentsService {
   async update(cmd: UpdateAgentCommand): Promise<AgentDto> {
     const welcomeGreeting = normalizeWelcomeGreeting(cmd.welcome_greeting);
     const postCallSmsTemplate = normalizePostCallTemplate(cmd.post_call_sms_template);
+    const llmModel = checkLlmModel(cmd.llm_model);
     const agent = await this.agents.transaction(async (m) => {
       const a = await this.get(cmd, m);
       if (cmd.name !== undefined) a.name = cmd.name;
@@ -82,7 +85,7 @@ export class AgentsService {
       if (cmd.voice !== undefined) a.voice = cmd.voice || null;
       if (cmd.webhook_url !== undefined) a.webhookUrl = cmd.webhook_url || null;
       if (postCallSmsTemplate !== undefined) a.postCallSmsTemplate = postCallSmsTemplate;
-      if (cmd.llm_model !== undefined) a.llmModel = cmd.llm_model || null;
+      if (llmModel !== undefined) a.llmModel = llmModel;
       if (welcomeGreeting !== undefined) a.welcomeGreeting = welcomeGreeting;
       const saved = await this.agents.save(m, a);
       await this.outbox.add(m, NumbersEvents.agentChanged, {

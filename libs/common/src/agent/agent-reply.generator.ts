@@ -173,6 +173,7 @@ export class AgentReplyGenerator {
       signal: req.signal,
       onUsage: req.onUsage,
       purpose: req.channel,
+      maxTokens: req.channel === 'voice' ? this.settings.voiceMaxTokens : this.settings.maxTokens,
     };
   }
 }

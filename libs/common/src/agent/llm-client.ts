@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import OpenAI from 'openai';
 import { LlmTimer } from '../metrics/instruments';
 import { DEFAULT_LLM_MODEL, LLM_SETTINGS, LlmSettings } from './llm-settings';
@@ -34,7 +34,7 @@ export interface ChatRequest {
   tools?: readonly ToolSpec[];
   /** `none`: tools are described (the history has tool calls) but the model must answer in words. */
   toolChoice?: 'auto' | 'none';
-  /** Upper bound on the completion's tokens. */
+  /** Upper bound on the completion's tokens; else `LLM_MAX_TOKENS` (0: none sent). */
   maxTokens?: number;
   /** Told the tokens the call cost, once the provider reports them (a stream's last chunk). */
   onUsage?: (usage: LlmUsage) => void;
@@ -86,6 +86,9 @@ export class LlmError extends Error {
 @Injectable()
 export class LlmClient {
   private readonly openai: OpenAI | null;
+  private readonly logger = new Logger('LlmClient');
+  /** Models off `LLM_ALLOWED_MODELS` already logged (once each per process). */
+  private readonly refusedModels = new Set<string>();
 
   constructor(@Inject(LLM_SETTINGS) private readonly settings: LlmSettings) {
     this.openai = settings.baseUrl
@@ -102,8 +105,22 @@ export class LlmClient {
     return this.openai !== null;
   }
 
+  /**
+   * The agent's model, else `LLM_MODEL`, else the default. An agent's model
+   * that is not (or no longer) on `LLM_ALLOWED_MODELS` is replaced by the
+   * default, logged once: the platform's key never pays for another model.
+   */
   modelFor(model?: string | null): string {
-    return model ?? this.settings.model ?? DEFAULT_LLM_MODEL;
+    const fallback = this.settings.model ?? DEFAULT_LLM_MODEL;
+    if (!model) return fallback;
+    if (!this.settings.allowedModels.includes(model)) {
+      if (!this.refusedModels.has(model)) {
+        this.refusedModels.add(model);
+        this.logger.warn(`Model ${model} is not in LLM_ALLOWED_MODELS: ${fallback} answers instead`);
+      }
+      return fallback;
+    }
+    return model;
   }
 
   /** One completion; resolves to its text ('' when the model sent none). */
@@ -199,7 +216,7 @@ export class LlmClient {
             tool_choice: req.toolChoice ?? 'auto',
           }
         : {}),
-      ...(req.maxTokens ? { max_tokens: req.maxTokens } : {}),
+      ...maxTokens(req.maxTokens ?? this.settings.maxTokens),
     };
   }
 
@@ -207,6 +224,11 @@ export class LlmClient {
     if (!this.openai) throw new LlmError('No LLM is configured (LLM_BASE_URL is not set)', undefined, false);
     return this.openai;
   }
+}
+
+/** `max_tokens` when there is a bound (0 or unset: the provider's own). */
+function maxTokens(n: number | undefined): { max_tokens?: number } {
+  return n ? { max_tokens: n } : {};
 }
 
 /** Hands the provider's token counts to the request's `onUsage`; a provider that sends none is counted as nothing. */

@@ -42,6 +42,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ VOICE_SWEEP_AFTER_MS: '10' })).toThrow(/VOICE_SWEEP_AFTER_MS/);
   });
 
+  it('bounds LLM replies and allows only the default model unless LLM_ALLOWED_MODELS lists more', () => {
+    const llm = loadConfig({}).llm;
+    expect(llm).toMatchObject({ maxTokens: 300, voiceMaxTokens: 300, allowedModels: ['gpt-4o-mini'] });
+    expect(loadConfig({ LLM_MODEL: 'm1' }).llm.allowedModels).toEqual(['m1']);
+    expect(loadConfig({ LLM_MODEL: 'm1', LLM_ALLOWED_MODELS: ' m1, m2 ,,m2' }).llm.allowedModels).toEqual([
+      'm1',
+      'm2',
+    ]);
+    expect(() => loadConfig({ LLM_MODEL: 'm1', LLM_ALLOWED_MODELS: 'm2' })).toThrow(
+      /LLM_ALLOWED_MODELS must include the default model m1/,
+    );
+    expect(() => loadConfig({ LLM_ALLOWED_MODELS: ' , ' })).toThrow(/LLM_ALLOWED_MODELS must name/);
+    expect(() => loadConfig({ LLM_MAX_TOKENS: '-1' })).toThrow(/LLM_MAX_TOKENS/);
+  });
+
+  it('caps SMS replies at 20 an hour per conversation and detects loops unless told otherwise', () => {
+    expect(loadConfig({}).smsGuards).toEqual({
+      replyCap: 20,
+      replyCapWindowS: 3600,
+      loopDetection: true,
+      loopCooldownS: 3600,
+      loopFastBaseMs: 2000,
+      loopFastMsPerChar: 50,
+      loopFastStreak: 3,
+      loopRepeats: 3,
+    });
+    expect(loadConfig({ SMS_REPLY_CAP: '0', SMS_LOOP_DETECTION: 'false' }).smsGuards).toMatchObject({
+      replyCap: 0,
+      loopDetection: false,
+    });
+    expect(() => loadConfig({ SMS_LOOP_FAST_STREAK: '1' })).toThrow(/SMS_LOOP_FAST_STREAK/);
+  });
+
   it('lists every bad variable at once', () => {
     expect(() =>
       loadConfig({

@@ -1,3 +1,4 @@
+import { DEFAULT_LLM_MODEL } from '../agent/llm-settings';
 import { Env, EnvReader } from './env-reader';
 
 /**
@@ -47,7 +48,15 @@ export interface Config {
     toolMaxRounds: number;
     /** Time one agent turn's tools may take in all (`AGENT_TOOL_MAX_MS`); a tool still running then is answered as timed out. */
     toolMaxMs: number;
+    /** `LLM_MAX_TOKENS`: `max_tokens` of an SMS reply and of any request without its own bound; 0 = not sent. */
+    maxTokens: number;
+    /** `LLM_VOICE_MAX_TOKENS`: `max_tokens` of one voice turn; 0 = not sent. */
+    voiceMaxTokens: number;
+    /** `LLM_ALLOWED_MODELS`: the models an agent may name (default: `LLM_MODEL`, else `gpt-4o-mini`, alone). */
+    allowedModels: string[];
   };
+  /** When the agent stops answering an SMS conversation (`SMS_REPLY_CAP*`, `SMS_LOOP_*`; docs/operations.md "LLM guards"). */
+  smsGuards: SmsGuardSettings;
   /** LLM token budget (`LLM_MONTHLY_TOKEN_BUDGET`): an account's tokens per calendar month (UTC), 0 = unlimited. */
   llmMonthlyTokenBudget: number;
   /** Development/test only: let customer webhooks target loopback addresses. */
@@ -86,6 +95,25 @@ export interface RateLimitSettings {
   /** Inbound calls one caller (`From`) may place to our numbers per `twilioFromWindowS`. */
   twilioCallsPerFrom: number;
   twilioFromWindowS: number;
+}
+
+/** The reply cap and the auto-responder loop detector of inbound SMS (apps/messaging/src/inbound/guards). */
+export interface SmsGuardSettings {
+  /** `SMS_REPLY_CAP`: agent replies one conversation (our number + the contact) may get per window; 0 = no cap. */
+  replyCap: number;
+  /** `SMS_REPLY_CAP_WINDOW_S`: the cap's sliding window, in seconds. */
+  replyCapWindowS: number;
+  /** `SMS_LOOP_DETECTION`: whether the loop detector runs at all. */
+  loopDetection: boolean;
+  /** `SMS_LOOP_COOLDOWN_S`: a conversation stays unanswered this long after the last sign of a loop. */
+  loopCooldownS: number;
+  /** `SMS_LOOP_FAST_BASE_MS` + `SMS_LOOP_FAST_MS_PER_CHAR` x length: a text sooner than this after our reply is "fast". */
+  loopFastBaseMs: number;
+  loopFastMsPerChar: number;
+  /** `SMS_LOOP_FAST_STREAK`: this many fast texts in a row are a loop. */
+  loopFastStreak: number;
+  /** `SMS_LOOP_REPEATS`: this many identical texts in a row, each after a reply of ours, are a loop. */
+  loopRepeats: number;
 }
 
 /** How calls sound and when a silent or slow call gives up (the `VOICE_*` variables). */
@@ -134,6 +162,21 @@ function parseKeys(raw: string, r: EnvReader): { id: string; key: Buffer }[] {
     return { id, key };
   });
   return keys;
+}
+
+/**
+ * `LLM_ALLOWED_MODELS` (comma separated); unset = the default model alone
+ * (`LLM_MODEL`, else `gpt-4o-mini`), which must itself be on the list.
+ */
+function allowedModels(r: EnvReader): string[] {
+  const fallback = r.optional('LLM_MODEL') ?? DEFAULT_LLM_MODEL;
+  const raw = r.optional('LLM_ALLOWED_MODELS');
+  if (raw === undefined) return [fallback];
+  const models = [...new Set(raw.split(',').map((m) => m.trim()))].filter((m) => m !== '');
+  if (models.length === 0) r.problem('LLM_ALLOWED_MODELS must name at least one model');
+  else if (!models.includes(fallback))
+    r.problem(`LLM_ALLOWED_MODELS must include the default model ${fallback} (LLM_MODEL)`);
+  return models;
 }
 
 /** PUBLIC_VOICE_BASE_URL, else PUBLIC_WEBHOOK_BASE_URL's host on VOICE_PORT (`wss` for `https`). */
@@ -245,6 +288,19 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetries: r.int('LLM_MAX_RETRIES', 2, 0, 10),
       toolMaxRounds: r.int('AGENT_TOOL_MAX_ROUNDS', 3, 1, 10),
       toolMaxMs: r.int('AGENT_TOOL_MAX_MS', 10_000, 500, 60_000),
+      maxTokens: r.int('LLM_MAX_TOKENS', 300, 0, 100_000),
+      voiceMaxTokens: r.int('LLM_VOICE_MAX_TOKENS', 300, 0, 100_000),
+      allowedModels: allowedModels(r),
+    },
+    smsGuards: {
+      replyCap: r.int('SMS_REPLY_CAP', 20, 0, 100_000),
+      replyCapWindowS: r.int('SMS_REPLY_CAP_WINDOW_S', 3600, 1, 30 * 86_400),
+      loopDetection: r.bool('SMS_LOOP_DETECTION', true),
+      loopCooldownS: r.int('SMS_LOOP_COOLDOWN_S', 3600, 1, 30 * 86_400),
+      loopFastBaseMs: r.int('SMS_LOOP_FAST_BASE_MS', 2000, 0, 600_000),
+      loopFastMsPerChar: r.int('SMS_LOOP_FAST_MS_PER_CHAR', 50, 0, 10_000),
+      loopFastStreak: r.int('SMS_LOOP_FAST_STREAK', 3, 2, 100),
+      loopRepeats: r.int('SMS_LOOP_REPEATS', 3, 2, 100),
     },
     llmMonthlyTokenBudget: r.int('LLM_MONTHLY_TOKEN_BUDGET', 0, 0, 1_000_000_000_000),
     allowLoopbackWebhooks: r.bool('ALLOW_LOOPBACK_WEBHOOKS', !production),

@@ -281,10 +281,15 @@ export class SmsDto {
   })
   soft_failure_at: string | null;
 
-  @ApiProperty({ type: String, nullable: true, description: "Twilio's error code" })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "Twilio's error code; on an inbound message, why the agent did not answer it (`llm_failed`, `llm_not_configured`, `loop_detected`, `reply_cap_reached`, a send refusal such as `recipient_opted_out`)",
+  })
   error_code: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({ type: String, nullable: true, description: 'The error in words' })
   error_message: string | null;
 
   @ApiProperty({ type: 'integer' })
@@ -503,12 +508,41 @@ export interface MessagingCommandMap {
   'sms.caller-history.v1': { request: CallerHistoryQuery; response: { texts: TextHistoryEntry[] } };
 }
 
+/** Why an inbound SMS got no agent reply from the LLM guards (docs/operations.md "LLM guards"). */
+export type SmsReplyGuardCode = 'reply_cap_reached' | 'loop_detected';
+/** Which sign of an auto-responder loop was seen. */
+export type SmsLoopSignal = 'auto_reply_marker' | 'fast_replies' | 'repeated_text';
+
+/**
+ * `sms.reply-guarded.v1`: an inbound message was stored (and forwarded to
+ * the customer as usual) but not answered by the agent, because of a guard;
+ * written with the outcome on the message (its `error_code`/`error_message`).
+ */
+export interface SmsReplyGuardedEvent {
+  /** The inbound message left unanswered. */
+  message_id: string;
+  account_id: string;
+  agent_id: string | null;
+  our_number: string;
+  other_party: string;
+  code: SmsReplyGuardCode;
+  /** `loop_detected` only: the sign, seen on this text or (within the cooldown) an earlier one. */
+  signal: SmsLoopSignal | null;
+  /** The inbound message that showed the sign (this one or an earlier one); null for the cap. */
+  signal_message_id: string | null;
+  /** The same words as the message's `error_message`. */
+  reason: string;
+  at: string;
+}
+
 export const MessagingEvents = {
   smsDispatch: 'sms.dispatch.v1',
   smsStatusUpdated: 'sms.status-updated.v1',
+  smsReplyGuarded: 'sms.reply-guarded.v1',
 } as const;
 
 export interface MessagingEventMap {
   'sms.dispatch.v1': SmsDispatchEvent;
   'sms.status-updated.v1': SmsStatusUpdatedEvent;
+  'sms.reply-guarded.v1': SmsReplyGuardedEvent;
 }

@@ -72,7 +72,8 @@ const LLM_MODEL_DOC = {
   type: String,
   maxLength: 200,
   nullable: true,
-  description: "Overrides the engine's LLM_MODEL for this agent's replies",
+  description:
+    "Overrides the engine's LLM_MODEL for this agent's replies; must be one of the engine's LLM_ALLOWED_MODELS (else 400 model_not_allowed)",
 } as const;
 
 /** Longest welcome greeting of an agent or a number (code points, as Postgres counts them). */

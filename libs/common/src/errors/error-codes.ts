@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   number_not_found: 404,
   custom_prompt_too_long: 400,
   invalid_template: 400,
+  model_not_allowed: 400,
   // sms
   number_not_attached_to_agent: 400,
   message_empty: 400,
