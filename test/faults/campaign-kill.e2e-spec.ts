@@ -1,6 +1,7 @@
 import { campaignBody, waitForCampaign } from '../factories/campaigns';
 import { sandboxMessages, smsSender } from '../factories/sms';
 import { Stack, waitFor } from '../harness/stack';
+import { DRILL_ENV } from './load';
 
 const RECIPIENTS = Number(process.env.FAULTS_CAMPAIGN_RECIPIENTS ?? 1000);
 
@@ -9,7 +10,7 @@ describe('kill -9 of messaging in the middle of a campaign', () => {
 
   beforeAll(async () => {
     // Pacing lifted: the drill is about exactly once, not about the pace.
-    stack = await Stack.start({ env: { LOG_LEVEL: 'warn', SMS_PACING: 'off', SMS_DISPATCH_POLL_MS: '200' } });
+    stack = await Stack.start({ env: { LOG_LEVEL: 'warn', ...DRILL_ENV, SMS_DISPATCH_POLL_MS: '200' } });
   });
   afterAll(() => stack?.stop());
 

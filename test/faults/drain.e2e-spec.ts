@@ -6,7 +6,7 @@
  */
 import { smsSender } from '../factories/sms';
 import { ProcessName, Stack } from '../harness/stack';
-import { expectEachSentOnceAndFinal, sendMany } from './load';
+import { DRILL_ENV, expectEachSentOnceAndFinal, sendMany } from './load';
 
 const MESSAGES = Number(process.env.FAULTS_DRAIN_MESSAGES ?? 200);
 /** Where each service answers its probes: its HTTP port, or numbers' and messaging's metrics port. */
@@ -39,7 +39,7 @@ describe('SIGTERM drains each service under load', () => {
 
   beforeAll(async () => {
     stack = await Stack.start({
-      env: { RPC_TIMEOUT_MS: '5000', SMS_PACING: 'off' },
+      env: { RPC_TIMEOUT_MS: '5000', ...DRILL_ENV },
     });
   });
   afterAll(() => stack?.stop());

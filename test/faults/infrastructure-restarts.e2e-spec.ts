@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { promisify } from 'node:util';
 import { smsSender } from '../factories/sms';
 import { Stack } from '../harness/stack';
-import { expectEachSentOnceAndFinal, sendMany } from './load';
+import { DRILL_ENV, expectEachSentOnceAndFinal, sendMany } from './load';
 
 const N = Number(process.env.FAULTS_MESSAGES ?? 2000);
 const sh = promisify(exec);
@@ -51,7 +51,7 @@ describe('infrastructure restarted under load', () => {
         LOG_LEVEL: 'warn',
         RPC_TIMEOUT_MS: '5000',
         SMS_STATUS_RECONCILE_AFTER_MS: '3000',
-        SMS_PACING: 'off',
+        ...DRILL_ENV,
       },
     });
   });

@@ -1,6 +1,6 @@
 import { smsSender } from '../factories/sms';
 import { ProcessName, Stack } from '../harness/stack';
-import { expectEachSentOnceAndFinal, sendMany } from './load';
+import { DRILL_ENV, expectEachSentOnceAndFinal, sendMany } from './load';
 
 const IN_FLIGHT = Number(process.env.FAULTS_MESSAGES ?? 2000);
 
@@ -9,12 +9,12 @@ describe('kill -9 each service while messages are in flight', () => {
 
   beforeAll(async () => {
     stack = await Stack.start({
-      // Thousands of messages from one number: exactly-once under kills, not pacing (SMS_PACING off).
+      // Thousands of messages from one number: exactly-once under kills, not pacing or rate limits.
       env: {
         LOG_LEVEL: 'warn',
         RPC_TIMEOUT_MS: '5000',
         SMS_STATUS_RECONCILE_AFTER_MS: '3000',
-        SMS_PACING: 'off',
+        ...DRILL_ENV,
       },
     });
   });

@@ -1,13 +1,13 @@
 import { clearFaults, FINAL, recipient, sandboxFaults, sandboxMessages, smsSender } from '../factories/sms';
 import { Stack, waitFor } from '../harness/stack';
-import { expectEachSentOnceAndFinal, sendMany } from './load';
+import { DRILL_ENV, expectEachSentOnceAndFinal, sendMany } from './load';
 
 describe('Twilio misbehaving', () => {
   let stack: Stack;
 
   beforeAll(async () => {
     // Hundreds of messages from one number: exactly-once through Twilio faults, not pacing (SMS_PACING off).
-    stack = await Stack.start({ env: { LOG_LEVEL: 'warn', SMS_PACING: 'off' } });
+    stack = await Stack.start({ env: { LOG_LEVEL: 'warn', ...DRILL_ENV } });
   });
   afterAll(() => stack?.stop());
 
