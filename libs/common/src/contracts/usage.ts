@@ -82,16 +82,8 @@ export interface UsageSlice {
   month_tokens: number;
 }
 
-export class UsageRowDto {
-  @ApiProperty({ example: '2026-12-02', description: 'Day (UTC)' })
-  date: string;
-
-  @ApiProperty({ type: String, nullable: true })
-  agent_id: string | null;
-
-  @ApiProperty({ enum: ['sms', 'voice'] })
-  channel: UsageChannel;
-
+/** Tokens and LLM uses of a slice of usage (one row, or the totals). */
+export class UsageTotalsDto {
   @ApiProperty({ type: 'integer' })
   prompt_tokens: number;
 
@@ -111,24 +103,16 @@ export class UsageRowDto {
   call_summaries: number;
 }
 
-export class UsageTotalsDto {
-  @ApiProperty({ type: 'integer' })
-  prompt_tokens: number;
+/** One day, agent and channel of the account's usage. */
+export class UsageRowDto extends UsageTotalsDto {
+  @ApiProperty({ example: '2026-12-02', description: 'Day (UTC)' })
+  date: string;
 
-  @ApiProperty({ type: 'integer' })
-  completion_tokens: number;
+  @ApiProperty({ type: String, nullable: true })
+  agent_id: string | null;
 
-  @ApiProperty({ type: 'integer' })
-  total_tokens: number;
-
-  @ApiProperty({ type: 'integer' })
-  sms_replies: number;
-
-  @ApiProperty({ type: 'integer' })
-  call_turns: number;
-
-  @ApiProperty({ type: 'integer' })
-  call_summaries: number;
+  @ApiProperty({ enum: ['sms', 'voice'] })
+  channel: UsageChannel;
 }
 
 export class TokenBudgetDto {
