@@ -33,6 +33,8 @@ describe('The agent acts during a call', () => {
     stack = await Stack.start({
       env: {
         VOICE_FIRST_TOKEN_TIMEOUT_MS: '2000',
+        // On a loaded machine the in-call SMS can take longer than the default 1 s to settle.
+        VOICE_ACTION_OUTCOME_WAIT_MS: '5000',
         VOICE_SILENCE_REPROMPT_MS: '5000',
         VOICE_SILENCE_HANGUP_MS: '5000',
         LLM_MAX_RETRIES: '0',

@@ -124,6 +124,11 @@ export interface VoiceSettings {
   language: string;
   /** No first token from the LLM within this: the caller hears an apology instead. */
   firstTokenTimeoutMs: number;
+  /**
+   * How long a turn waits, at most, for the outcome of texts the previous turn
+   * tagged (usually settled already), so the model is told whether they went.
+   */
+  actionOutcomeWaitMs: number;
   /** The caller said nothing for this long after the agent finished: "are you still there?". */
   silenceRepromptMs: number;
   /** ... and nothing for this long after the re-prompt: the call ends politely. */
@@ -263,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
       ttsProvider: r.oneOf('VOICE_TTS_PROVIDER', 'Google', ['Google', 'Amazon', 'ElevenLabs'] as const),
       language: r.str('VOICE_LANGUAGE', 'en-US'),
       firstTokenTimeoutMs: r.int('VOICE_FIRST_TOKEN_TIMEOUT_MS', 4000, 100, 60_000),
+      actionOutcomeWaitMs: r.int('VOICE_ACTION_OUTCOME_WAIT_MS', 1000, 0, 10_000),
       silenceRepromptMs: r.int('VOICE_SILENCE_REPROMPT_MS', 8000, 100, 600_000),
       silenceHangupMs: r.int('VOICE_SILENCE_HANGUP_MS', 8000, 100, 600_000),
       maxCallMs: r.int('VOICE_MAX_CALL_MS', 30 * 60_000, 1000, 4 * 3600_000),

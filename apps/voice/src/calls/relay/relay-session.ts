@@ -33,8 +33,6 @@ export const SILENCE_GOODBYE =
 export const MAX_DURATION_GOODBYE =
   "I'm sorry, we've reached the time limit for this call. Please call back if you need anything else. Goodbye.";
 export const SHUTDOWN_GOODBYE = 'Sorry, I have to go now. Please call back in a few minutes. Goodbye.';
-/** How long a turn waits, at most, for the outcome of texts the previous turn tagged (usually settled already). */
-const TAG_OUTCOME_WAIT_MS = 1000;
 /** A turn whose only words were a `[SEND_SMS: …]` tag still tells the caller. */
 export const SENT_BY_TEXT = "I've sent that to you by text.";
 
@@ -306,7 +304,11 @@ export class RelaySession {
     if (this.inFlight !== turn) return;
     if (this.pendingTags.size > 0) {
       // The previous turn's texts are usually settled by now; if not, the model waits a moment for their outcome.
-      await withCap(Promise.all(this.pendingTags).then(noop), TAG_OUTCOME_WAIT_MS, undefined);
+      await withCap(
+        Promise.all(this.pendingTags).then(noop),
+        this.deps.settings.actionOutcomeWaitMs,
+        undefined,
+      );
       if (this.inFlight !== turn) return;
       this.placeNotes();
     }
