@@ -8,7 +8,6 @@ import * as amqp from 'amqplib';
 import twilio from 'twilio';
 import WebSocket from 'ws';
 import { http } from '../harness/api';
-import { llmRequests } from './inbound';
 import { rabbitmqUrl } from '../harness/infra';
 import { Stack, waitFor } from '../harness/stack';
 import { TestAccount, createAccount } from './accounts';
@@ -170,18 +169,6 @@ export async function watchCallEnded(
 
 export async function llmBehaviour(stack: Stack, behaviour: Record<string, unknown>): Promise<void> {
   await http('POST', `${stack.llmUrl}/__admin/behaviour`, { body: behaviour });
-}
-
-/**
- * The stub LLM's requests for the agent's turns, in order. A call's summary is
- * left out: the wrap-up poller asks for it after the call ends, which on a
- * loaded machine can be after the next test has reset the stub, and it would
- * shift every index by one.
- */
-export async function turnRequests(stack: Stack): Promise<any[]> {
-  return (await llmRequests(stack)).filter(
-    (r) => !r.body.messages.some((m: any) => String(m.content).startsWith('Summarise this call')),
-  );
 }
 
 export async function llmReset(stack: Stack): Promise<void> {

@@ -1,4 +1,4 @@
-import { inbound } from '../factories/inbound';
+import { inbound, llmRequests } from '../factories/inbound';
 import { sandboxMessages, ukMobile } from '../factories/sms';
 import {
   VoiceLine,
@@ -7,7 +7,6 @@ import {
   llmBehaviour,
   llmReset,
   placeCall,
-  turnRequests,
   voiceLine,
 } from '../factories/voice';
 import { http } from '../harness/api';
@@ -72,7 +71,7 @@ describe('The agent acts during a call', () => {
   const spoken = (report: any): string[] => report.relay.turns.map((t: any) => t.text as string);
 
   /** The chat messages of every LLM request made so far. */
-  const requests = async (): Promise<any[][]> => (await turnRequests(stack)).map((r) => r.body.messages);
+  const requests = async (): Promise<any[][]> => (await llmRequests(stack)).map((r) => r.body.messages);
 
   it('texts the caller what a tag split across tokens says, never speaks the tag, and tells the agent', async () => {
     const caller = ukMobile('7101');
@@ -96,7 +95,7 @@ describe('The agent acts during a call', () => {
       for (const k of t.tokens) expect(k.token).not.toMatch(/SEND|\[|\]|1234/);
     }
     // The tag's text was spread over several tokens of the stream.
-    const stream = (await turnRequests(stack)).length;
+    const stream = (await llmRequests(stack)).length;
     expect(stream).toBe(2);
 
     const sms = await waitFor(
@@ -176,7 +175,7 @@ describe('The agent acts during a call', () => {
     const result = JSON.parse(toolMsg.content);
     expect(result).toMatchObject({ ok: true, say: expect.any(String) });
     expect(result.message_id).toMatch(/^msg_/);
-    const first = (await turnRequests(stack))[0].body;
+    const first = (await llmRequests(stack))[0].body;
     expect(first.tools.map((t: any) => t.function.name)).toEqual(['send_sms']);
     expect(first.messages[0].content).toContain('SEND_SMS');
 
@@ -260,7 +259,7 @@ describe('The agent acts during a call', () => {
     expect(report.status).toBe('completed');
     expect(spoken(report)[1]).toBe('One moment while I check. You are booked for Monday at nine.');
 
-    const first = (await turnRequests(stack))[0].body;
+    const first = (await llmRequests(stack))[0].body;
     expect(first.tools.map((t: any) => t.function.name)).toEqual([
       'send_sms',
       'check_availability',

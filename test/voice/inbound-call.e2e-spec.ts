@@ -11,7 +11,6 @@ import {
   postTwilio,
   relayClient,
   relayHandshake,
-  turnRequests,
   voiceLine,
   watchCallEnded,
 } from '../factories/voice';
@@ -79,7 +78,7 @@ describe('Inbound calls land on the agent', () => {
     expect(turns[2].tokens.length).toBeGreaterThan(3);
     expect(turns[2].text).toContain('Can I come on Tuesday?');
 
-    const reqs = (await turnRequests(stack)).map((r) => r.body);
+    const reqs = (await llmRequests(stack)).map((r) => r.body);
     const last = reqs[reqs.length - 1];
     expect(last.stream).toBe(true);
     const system: string = last.messages[0].content;
@@ -197,7 +196,7 @@ describe('Inbound calls land on the agent', () => {
       { role: 'agent', text: pressed.text, interrupted: false },
     ]);
     // The turn after the barge-in was asked with the heard part as the agent's turn.
-    const reqs = (await turnRequests(stack)).map((r) => r.body);
+    const reqs = (await llmRequests(stack)).map((r) => r.body);
     const messages = reqs[reqs.length - 1].messages;
     expect(messages[messages.length - 2]).toEqual({ role: 'assistant', content: barged.heard });
     expect(messages[messages.length - 1]).toEqual({ role: 'user', content: '[pressed 1]' });
@@ -315,7 +314,7 @@ describe('Inbound calls land on the agent', () => {
     second.send(setup);
     second.send({ type: 'prompt', voicePrompt: 'And Sundays?', lang: 'en-US', last: true });
     expect(await second.nextTurn()).toContain('And Sundays?');
-    const reqs = (await turnRequests(stack)).map((r) => r.body);
+    const reqs = (await llmRequests(stack)).map((r) => r.body);
     expect(
       reqs[reqs.length - 1].messages.slice(1).map((m: any) => m.role + ': ' + m.content.slice(0, 25)),
     ).toEqual([
