@@ -310,8 +310,10 @@ export class RelaySession {
         undefined,
       );
       if (this.inFlight !== turn) return;
-      this.placeNotes();
     }
+    // Always: a text that settled while this turn awaited the budget or the history left its note
+    // behind, with nothing pending any more to say so.
+    this.placeNotes();
     const acts = this.turnActions();
     const filter = new ActionTagFilter();
     let tagged = false;
