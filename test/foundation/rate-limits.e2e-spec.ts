@@ -267,5 +267,8 @@ describe('rate limits', () => {
     expect(answers[1].body).toContain('<ConversationRelay');
     expect(answers[2].body).toContain('<Reject reason="busy"/>');
     expect(await redis.hget(`${stack.env.REDIS_KEY_PREFIX}twilio-flood:refused`, 'calls')).toBe('1');
+    const metrics = (await http<string>('GET', `${stack.webhooksUrl}/metrics`)).body;
+    expect(metrics).toMatch(/^nixflex_twilio_flood_dropped_total\{[^}]*kind="sms"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^nixflex_twilio_flood_dropped_total\{[^}]*kind="calls"[^}]*\} 1$/m);
   });
 });

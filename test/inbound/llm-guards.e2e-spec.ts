@@ -2,6 +2,7 @@ import { EventTap, tapEvents } from '../factories/broker';
 import { Receiver } from '../factories/customer-webhooks';
 import { inbound, llmRequests, waitForInbound, waitForReplies } from '../factories/inbound';
 import { SmsSender, recipient, send, smsSender } from '../factories/sms';
+import { http } from '../harness/api';
 import { Stack, waitFor } from '../harness/stack';
 
 /**
@@ -56,10 +57,29 @@ describe('LLM guards', () => {
         return b.type === 'sms.received' && b.data.message_id === messageId;
       }),
     );
-  const guardEvent = (messageId: string) =>
-    waitFor(`sms.reply-guarded.v1 of ${messageId}`, async () =>
+  /** The internal `sms.reply-guarded.v1` of an unanswered message, once its customer webhook says the same. */
+  const guardEvent = async (messageId: string) => {
+    const event = await waitFor(`sms.reply-guarded.v1 of ${messageId}`, async () =>
       tap.events.find((e) => e.body.message_id === messageId),
     );
+    const hook = await waitFor(`sms.reply_guarded webhook of ${messageId}`, async () =>
+      hooks.received
+        .map((r) => JSON.parse(r.body))
+        .find((b) => b.type === 'sms.reply_guarded' && b.data.message_id === messageId),
+    );
+    expect(hook.id).toBe(`evt_reply_guarded_${messageId}`);
+    expect(hook.phone_number).toBe(s.from_number);
+    expect(hook.data).toEqual({
+      message_id: messageId,
+      from: event.body.other_party,
+      to: s.from_number,
+      code: event.body.code,
+      signal: event.body.signal,
+      signal_message_id: event.body.signal_message_id,
+      reason: event.body.reason,
+    });
+    return event;
+  };
   const askedLlm = async (body: string) =>
     (await llmRequests(stack)).some((r) => JSON.stringify(r.body.messages).includes(body));
 
@@ -172,5 +192,16 @@ describe('LLM guards', () => {
     expect((await guardEvent(stopped.message_id)).body.signal).toBe('auto_reply_marker');
     await forwarded(stopped.message_id);
     expect(await askedLlm(body)).toBe(false);
+    // Every guarded reply of this file so far is counted on messaging's metrics port.
+    const metrics = (await http<string>('GET', `http://127.0.0.1:${stack.ports.messagingMetrics}/metrics`))
+      .body;
+    const count = (code: string) =>
+      Number(
+        new RegExp(`^nixflex_sms_reply_guarded_total\\{[^}]*code="${code}"[^}]*\\} (\\d+)$`, 'm').exec(
+          metrics,
+        )?.[1],
+      );
+    expect(count('reply_cap_reached')).toBeGreaterThanOrEqual(1);
+    expect(count('loop_detected')).toBeGreaterThanOrEqual(4);
   });
 });

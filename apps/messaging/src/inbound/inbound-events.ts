@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CustomerEvents, Outbox, ResolvedNumber } from '@nixflex/common';
+import { CustomerEvents, Outbox, ResolvedNumber, SmsLoopSignal, SmsReplyGuardCode } from '@nixflex/common';
 import { EntityManager } from 'typeorm';
 
 /** `data` of the customer events inbound SMS announces, in the order the customer sees the fields. */
@@ -43,12 +43,29 @@ export interface BudgetExhaustedSmsData {
   used: number;
 }
 
+/** An inbound text stored and forwarded but not answered, because of an LLM guard (docs/operations.md). */
+export interface SmsReplyGuardedData {
+  message_id: string;
+  /** The contact who texted. */
+  from: string;
+  /** Our number. */
+  to: string;
+  code: SmsReplyGuardCode;
+  /** `loop_detected` only: the sign seen. */
+  signal: SmsLoopSignal | null;
+  /** The inbound message that showed the sign (this one or an earlier one); null for the cap. */
+  signal_message_id: string | null;
+  /** The same words as the message's `error_message`. */
+  reason: string;
+}
+
 interface InboundEventData {
   'sms.received': SmsReceivedData;
   'sms.replied': SmsRepliedData;
   'sms.opted_out': SmsOptedOutData;
   'sms.opted_in': SmsOptedInData;
   'llm.budget_exhausted': BudgetExhaustedSmsData & { channel: 'sms' };
+  'sms.reply_guarded': SmsReplyGuardedData;
 }
 
 /**
@@ -82,6 +99,10 @@ export class InboundEvents {
       channel: 'sms',
       ...data,
     });
+  }
+
+  replyGuarded(m: EntityManager, number: ResolvedNumber, data: SmsReplyGuardedData): Promise<void> {
+    return this.emit(m, number, 'sms.reply_guarded', data.message_id, new Date(), data);
   }
 
   /** Starts the relay of what the committed transactions wrote. */

@@ -8,6 +8,7 @@ import {
   llmFailureText,
 } from '@nixflex/common/agent';
 import { calendarTools } from '@nixflex/common/calendar-tools';
+import { smsReplyGuarded } from '@nixflex/common/metrics';
 import { CallerHistoryClient } from '@nixflex/common/history';
 import { BudgetState, LlmUsageRecorder, UsageRecord } from '@nixflex/common/usage';
 import { SmsSendService } from '../sms/accept/send.service';
@@ -236,6 +237,7 @@ export class InboundReplyService implements OnModuleInit {
       }
     });
     this.events.flush();
+    if (outcome.state !== 'sent' && outcome.guard) smsReplyGuarded.inc({ code: outcome.guard.code });
     if (usage && fresh) await this.usage.counted(usage);
   }
 }

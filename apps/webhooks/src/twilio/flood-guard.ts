@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { config } from '@nixflex/common';
+import { twilioFloodDropped } from '@nixflex/common/metrics';
 import { REDIS, REDIS_SETTINGS, RedisSettings, WindowLimiter } from '@nixflex/common/redis';
 import type Redis from 'ioredis';
 import { Observable, of } from 'rxjs';
@@ -54,7 +55,8 @@ export function maskPhone(phone: string): string {
  * Drops what a caller sends beyond RATE_LIMIT_TWILIO_SMS_PER_FROM messages
  * (RATE_LIMIT_TWILIO_CALLS_PER_FROM calls) per RATE_LIMIT_TWILIO_FROM_WINDOW_S.
  * Nothing dropped goes untraced: each one is counted in Redis
- * (`<REDIS_KEY_PREFIX>twilio-flood:refused`, a hash of sms / calls), the first
+ * (`<REDIS_KEY_PREFIX>twilio-flood:refused`, a hash of sms / calls, across
+ * replicas) and in `nixflex_twilio_flood_dropped_total` (this process), the first
  * of each caller's window is logged as a warning with its SID and every
  * further one at debug level; Twilio keeps the message or call in its logs.
  */
@@ -100,6 +102,7 @@ export class TwilioFloodGuard implements NestInterceptor {
     } else {
       this.logger.debug(line);
     }
+    twilioFloodDropped.inc({ kind });
     await this.redis.hincrby(this.refusedKey, kind, 1).catch(() => undefined);
     return of(floodAnswer(kind));
   }

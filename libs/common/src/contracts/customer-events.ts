@@ -26,6 +26,7 @@ export const CUSTOMER_EVENT_TYPES = [
   'sms.replied',
   'sms.opted_out',
   'sms.opted_in',
+  'sms.reply_guarded',
   'call.started',
   'call.ended',
   'booking.created',

@@ -127,6 +127,20 @@ export const llmErrors = new Counter({
   ...on,
 });
 
+export const smsReplyGuarded = new Counter({
+  name: 'nixflex_sms_reply_guarded_total',
+  help: 'Inbound SMS left unanswered by an LLM guard, by code (reply_cap_reached, loop_detected)',
+  labelNames: ['code'] as const,
+  ...on,
+});
+
+export const twilioFloodDropped = new Counter({
+  name: 'nixflex_twilio_flood_dropped_total',
+  help: "Signed inbound Twilio webhooks dropped over one caller's flood limit, by kind (sms, calls)",
+  labelNames: ['kind'] as const,
+  ...on,
+});
+
 /** What reports this process's live calls. */
 let activeCallsProbe: (() => number) | undefined;
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { config } from '@nixflex/common';
+import { InboundEvents } from '../inbound-events';
 import { GuardsRepository } from './guards.repository';
 import { ReplyGuards, SMS_GUARD_SETTINGS } from './reply-guards';
 
@@ -8,6 +9,7 @@ import { ReplyGuards, SMS_GUARD_SETTINGS } from './reply-guards';
   providers: [
     GuardsRepository,
     ReplyGuards,
+    InboundEvents,
     { provide: SMS_GUARD_SETTINGS, useFactory: () => config().smsGuards },
   ],
   exports: [ReplyGuards],

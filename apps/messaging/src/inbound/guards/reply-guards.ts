@@ -8,6 +8,7 @@ import {
   SmsReplyGuardCode,
 } from '@nixflex/common';
 import { EntityManager } from 'typeorm';
+import { InboundEvents } from '../inbound-events';
 import { GuardsRepository } from './guards.repository';
 import { LoopThresholds, LoopVerdict, detectLoop } from './loop-detector';
 
@@ -45,6 +46,7 @@ export class ReplyGuards {
   constructor(
     private readonly repo: GuardsRepository,
     private readonly outbox: Outbox,
+    private readonly events: InboundEvents,
     @Inject(SMS_GUARD_SETTINGS) private readonly settings: SmsGuardSettings,
   ) {}
 
@@ -73,11 +75,23 @@ export class ReplyGuards {
     return null;
   }
 
-  /** `sms.reply-guarded.v1` in the transaction that records the skipped reply. */
+  /**
+   * `sms.reply-guarded.v1` and the customer's `sms.reply_guarded`, in the
+   * transaction that records the skipped reply.
+   */
   async announce(m: EntityManager, reply: GuardedReply, verdict: GuardVerdict): Promise<void> {
     this.logger.log(
       `Reply to ${reply.inboundId} not sent: ${verdict.code}${verdict.signal ? ` (${verdict.signal})` : ''}`,
     );
+    await this.events.replyGuarded(m, reply.number, {
+      message_id: reply.inboundId,
+      from: reply.from,
+      to: reply.number.phone_number,
+      code: verdict.code,
+      signal: verdict.signal,
+      signal_message_id: verdict.signalMessageId,
+      reason: verdict.reason,
+    });
     await this.outbox.add(m, MessagingEvents.smsReplyGuarded, {
       message_id: reply.inboundId,
       account_id: reply.number.account_id,
