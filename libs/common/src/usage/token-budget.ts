@@ -68,7 +68,12 @@ export class TokenBudget {
     const month = budgetMonth(this.d.now());
     const budget = await this.budgetOf(accountId);
     if (budget === null) return { month: month.month, budget, used: 0, exhausted: false };
-    const used = (await this.ownTokens(accountId, month)) + (await this.otherTokens(accountId, month));
+    // Independent reads (two Redis GETs, usually): at once, one round trip on the reply's path.
+    const [own, other] = await Promise.all([
+      this.ownTokens(accountId, month),
+      this.otherTokens(accountId, month),
+    ]);
+    const used = own + other;
     return { month: month.month, budget, used, exhausted: used >= budget };
   }
 
