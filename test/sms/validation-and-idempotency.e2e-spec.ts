@@ -15,7 +15,11 @@ describe('SMS: validation codes and Idempotency-Key', () => {
   let s: SmsSender;
 
   beforeAll(async () => {
-    stack = await Stack.start();
+    stack = await Stack.start({
+      // The concurrent-duplicates test restarts messaging with requests waiting for it: on a
+      // loaded CI machine the restart alone took 9 s, against the default 10 s RPC timeout.
+      env: { RPC_TIMEOUT_MS: '30000' },
+    });
     s = await smsSender(stack);
   }, 60_000);
   afterAll(() => stack?.stop());
